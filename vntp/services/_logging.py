@@ -1,0 +1,81 @@
+"""One log format for both services: ``key=value`` lines on stdout with trace ids.
+
+Each line carries ``trace_id`` and ``span_id`` when it is written inside a span, so a
+log line leads to its trace in any backend. Records also travel through the
+OpenTelemetry logs pipeline when telemetry is on (see :mod:`vntp.services._telemetry`).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry import trace
+
+if TYPE_CHECKING:
+    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ("KeyValueFormatter", "configure_logging", "request_log_middleware")
+
+_QUIET = {"/health", "/ready"}
+access_logger = logging.getLogger("vntp.access")
+
+
+class KeyValueFormatter(logging.Formatter):
+    """``time level logger message trace_id=… span_id=…``, one record a line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        context = trace.get_current_span().get_span_context()
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        line = f"{stamp}.{int(record.msecs):03d}Z level={record.levelname} logger={record.name} msg={record.getMessage()!r}"
+        if context.is_valid:
+            line += f" trace_id={context.trace_id:032x} span_id={context.span_id:016x}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def configure_logging(level: str) -> None:
+    """Send every record to stdout in the key=value format; idempotent."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_vntp", False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(KeyValueFormatter())
+    handler._vntp = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    for noisy in ("uvicorn.access", "httpx", "httpcore", "sqlalchemy.engine", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def request_log_middleware(app: ASGIApp) -> ASGIApp:
+    """Log one INFO line per request with the route template, never the raw path."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in _QUIET or scope["path"].startswith("/docs"):
+            await app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status: dict[str, Any] = {"code": 500}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await app(scope, receive, capture)
+        finally:
+            access_logger.info(
+                "request method=%s route=%s status=%d duration_ms=%.1f",
+                scope.get("method"),
+                scope.get("path_template") or "unmatched",
+                status["code"],
+                (time.perf_counter() - started) * 1000,
+            )
+
+    return middleware

@@ -1,0 +1,3 @@
+"""imisanzu: the consumer service (local employees, cached contributions)."""
+
+__all__ = ()

@@ -1,0 +1,19 @@
+"""``python -m vntp.services.imisanzu``: migrate, serve."""
+
+from __future__ import annotations
+
+import sys
+
+from vntp.services._migrations import upgrade
+from vntp.services._server import main
+from vntp.services._settings import ServiceSettings
+from vntp.services.imisanzu.app import BIND_KEY, MIGRATIONS, settings_from_env
+
+
+def prepare(settings: ServiceSettings) -> None:
+    upgrade(settings.database_url, MIGRATIONS, BIND_KEY)
+
+
+if __name__ == "__main__":
+    sys.exit(main(name="imisanzu", app_factory="vntp.services.imisanzu.app:create_app", load=settings_from_env,
+                  prepare=prepare))

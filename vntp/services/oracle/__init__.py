@@ -1,0 +1,3 @@
+"""oracle: the master-data service (employees, employers, contributions)."""
+
+__all__ = ()

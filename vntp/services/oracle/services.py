@@ -1,0 +1,192 @@
+"""oracle's services: they own transactions and turn database errors into domain errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+from advanced_alchemy.exceptions import IntegrityError, NotFoundError
+from advanced_alchemy.filters import CollectionFilter, LimitOffset, OrderBy, StatementFilter
+from advanced_alchemy.repository import SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from sqlalchemy import select
+
+from vntp.services._errors import ClientError, ConflictError, NotFound
+from vntp.services.oracle.models import Contribution, Employee, Employer
+
+__all__ = ("ContributionService", "EmployeeService", "EmployerService", "translate_errors")
+
+
+_UNIQUE_VIOLATION = "23505"
+_FOREIGN_KEY_VIOLATION = "23503"
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The Postgres SQLSTATE behind a wrapped database error, if any."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        code = getattr(seen, "sqlstate", None) or getattr(getattr(seen, "orig", None), "sqlstate", None)
+        if isinstance(code, str):
+            return code
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+@contextmanager
+def translate_errors(entity: str, unique: str) -> Iterator[None]:
+    """Turn repository errors about ``entity`` into the errors clients see."""
+    try:
+        yield
+    except NotFoundError as exc:
+        msg = f"No {entity} with that id."
+        raise NotFound(msg) from exc
+    except IntegrityError as exc:
+        code = sqlstate(exc)
+        if code == _UNIQUE_VIOLATION:
+            msg = f"A{'n' if entity[0] in 'aeiou' else ''} {entity} with the same {unique} already exists."
+            raise ConflictError(msg, field=unique) from exc
+        if code == _FOREIGN_KEY_VIOLATION:
+            msg = f"The {entity} is still referenced by contributions; delete those first."
+            raise ConflictError(msg) from exc
+        raise
+
+
+class _Page:
+    @staticmethod
+    def filters(limit: int, offset: int, order: str) -> list[StatementFilter]:
+        return [LimitOffset(limit=limit, offset=offset), OrderBy(field_name=order, sort_order="asc")]
+
+
+class EmployeeService(SQLAlchemyAsyncRepositoryService[Employee]):
+    """Employees of oracle."""
+
+    class Repository(SQLAlchemyAsyncRepository[Employee]):
+        model_type = Employee
+
+    repository_type = Repository
+
+    async def page(self, limit: int, offset: int, rssb_number: str | None = None) -> tuple[list[Employee], int]:
+        filters = _Page.filters(limit, offset, "rssb_number")
+        if rssb_number is not None:
+            filters.append(CollectionFilter(field_name="rssb_number", values=[rssb_number]))
+        items, total = await self.list_and_count(*filters)
+        return list(items), total
+
+    async def fetch(self, item_id: UUID) -> Employee:
+        with translate_errors("employee", "rssbNumber"):
+            return await self.get(item_id)
+
+    async def add(self, data: dict[str, Any]) -> Employee:
+        with translate_errors("employee", "rssbNumber"):
+            return await self.create(data, auto_commit=True)
+
+    async def change(self, item_id: UUID, data: dict[str, Any]) -> Employee:
+        with translate_errors("employee", "rssbNumber"):
+            return await self.update(data, item_id=item_id, auto_commit=True)
+
+    async def remove(self, item_id: UUID) -> None:
+        with translate_errors("employee", "rssbNumber"):
+            await self.delete(item_id, auto_commit=True)
+
+
+class EmployerService(SQLAlchemyAsyncRepositoryService[Employer]):
+    """Employers of oracle."""
+
+    class Repository(SQLAlchemyAsyncRepository[Employer]):
+        model_type = Employer
+
+    repository_type = Repository
+
+    async def page(self, limit: int, offset: int) -> tuple[list[Employer], int]:
+        items, total = await self.list_and_count(*_Page.filters(limit, offset, "matricule"))
+        return list(items), total
+
+    async def fetch(self, item_id: UUID) -> Employer:
+        with translate_errors("employer", "matricule"):
+            return await self.get(item_id)
+
+    async def add(self, data: dict[str, Any]) -> Employer:
+        with translate_errors("employer", "matricule"):
+            return await self.create(data, auto_commit=True)
+
+    async def change(self, item_id: UUID, data: dict[str, Any]) -> Employer:
+        with translate_errors("employer", "matricule"):
+            return await self.update(data, item_id=item_id, auto_commit=True)
+
+    async def remove(self, item_id: UUID) -> None:
+        with translate_errors("employer", "matricule"):
+            await self.delete(item_id, auto_commit=True)
+
+
+class ContributionService(SQLAlchemyAsyncRepositoryService[Contribution]):
+    """Contributions, each naming an existing employee and employer."""
+
+    class Repository(SQLAlchemyAsyncRepository[Contribution]):
+        model_type = Contribution
+
+    repository_type = Repository
+
+    async def page(  # noqa: PLR0913 - one argument per documented filter
+        self,
+        limit: int,
+        offset: int,
+        *,
+        rssb_number: str | None = None,
+        matricule: str | None = None,
+        period_from: str | None = None,
+        period_to: str | None = None,
+    ) -> tuple[list[Contribution], int]:
+        if period_from and period_to and period_from > period_to:
+            msg = f"periodFrom {period_from!r} is after periodTo {period_to!r}; swap them."
+            raise ClientError(msg, field="periodFrom")
+        filters = _Page.filters(limit, offset, "period")
+        statement = select(Contribution)
+        if rssb_number is not None:
+            statement = statement.where(Contribution.rssb_number == rssb_number)
+        if matricule is not None:
+            statement = statement.where(Contribution.matricule == matricule)
+        if period_from is not None:
+            statement = statement.where(Contribution.period >= period_from)
+        if period_to is not None:
+            statement = statement.where(Contribution.period <= period_to)
+        items, total = await self.list_and_count(*filters, statement=statement)
+        return list(items), total
+
+    async def fetch(self, item_id: UUID) -> Contribution:
+        with translate_errors("contribution", "period"):
+            return await self.get(item_id)
+
+    async def _check_references(self, rssb_number: str, matricule: str) -> None:
+        session = self.repository.session
+        if await session.scalar(select(Employee.id).where(Employee.rssb_number == rssb_number)) is None:
+            msg = f"No employee has rssbNumber {rssb_number!r}; create the employee first."
+            raise ClientError(msg, field="rssbNumber")
+        if await session.scalar(select(Employer.id).where(Employer.matricule == matricule)) is None:
+            msg = f"No employer has matricule {matricule!r}; create the employer first."
+            raise ClientError(msg, field="matricule")
+
+    async def add(self, data: dict[str, Any]) -> Contribution:
+        await self._check_references(data["rssb_number"], data["matricule"])
+        try:
+            return await self.create(data, auto_commit=True)
+        except IntegrityError as exc:
+            if sqlstate(exc) == _UNIQUE_VIOLATION:
+                msg = (
+                    f"A contribution for rssbNumber {data['rssb_number']!r}, matricule {data['matricule']!r} "
+                    f"and period {data['period']!r} already exists; update it instead."
+                )
+                raise ConflictError(msg, field="period") from exc
+            if sqlstate(exc) == _FOREIGN_KEY_VIOLATION:
+                msg = "The employee or employer was deleted meanwhile; create it first."
+                raise ClientError(msg) from exc
+            raise
+
+    async def change(self, item_id: UUID, data: dict[str, Any]) -> Contribution:
+        with translate_errors("contribution", "period"):
+            return await self.update(data, item_id=item_id, auto_commit=True)
+
+    async def remove(self, item_id: UUID) -> None:
+        with translate_errors("contribution", "period"):
+            await self.delete(item_id, auto_commit=True)
