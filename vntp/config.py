@@ -141,7 +141,7 @@ class Settings:
     images: Mapping[str, str] = field(default_factory=dict)
     """``VNTP_<COMPONENT>_IMAGE`` and ``images:``: image overrides by :func:`override_key`."""
     files_dir: Path = field(default_factory=_default_files_dir)
-    """``VNTP_FILES_DIR``: the ``stack/`` folder holding the collector, Prometheus and Jaeger configs."""
+    """``VNTP_STACK_DIR``: the ``stack/`` folder holding the collector, Prometheus and Jaeger configs."""
     config_file: Path | None = None
     """The YAML file the settings were read from, if any."""
     strict_overrides: frozenset[str] = frozenset()
@@ -204,11 +204,11 @@ class Settings:
             ("stack", "VNTP_STACK"),
             ("runtime", "VNTP_RUNTIME"),
             ("bind_host", "VNTP_BIND_HOST"),
-            ("files_dir", "VNTP_FILES_DIR"),
+            ("files_dir", "VNTP_STACK_DIR"),
         ):
-            value = env.get(var) or data.get(attr)
-            if value not in (None, ""):
-                kwargs[attr] = Path(str(value)) if attr.endswith("_dir") else str(value)
+            raw = env.get(var) or data.get(attr)
+            if raw not in (None, ""):
+                kwargs[attr] = Path(str(raw)) if attr.endswith("_dir") else str(raw)
         if "state_dir" not in kwargs:
             kwargs["state_dir"] = _default_state_dir(env)
         raw_profiles = env.get("VNTP_PROFILES") or data.get("profiles")
@@ -230,7 +230,7 @@ def _read_file(environ: Mapping[str, str], cwd: Path) -> tuple[Path | None, dict
             raise ConfigError(msg)
         return None, {}
 
-    import yaml
+    import yaml  # noqa: PLC0415 - only when a config file exists
 
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

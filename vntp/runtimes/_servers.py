@@ -80,14 +80,35 @@ def find_postgres_bindir() -> Path:
     raise LocalServerError(msg)
 
 
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]
+
+
 def _pid_alive(pid: int) -> bool:
+    """True when ``pid`` runs; a killed process not yet reaped by its parent (a zombie) does not."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    return not _is_zombie(pid)
+
+
+def _pids_working_in(directory: Path) -> list[int]:
+    """Return the pids whose working directory is ``directory`` (Postgres backends sit in their data dir)."""
+    target = str(directory.resolve())
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if os.readlink(entry / "cwd") == target and _pid_alive(int(entry.name)):
+                    found.append(int(entry.name))
+    return found
 
 
 def _read_pid(path: Path) -> int | None:
@@ -147,14 +168,25 @@ class PostgresCluster:
         msg = "Postgres cannot run as root and no unprivileged user exists; create one with 'useradd postgres'."
         raise LocalServerError(msg)
 
+    def check_reachable(self) -> None:
+        """As root, make sure the unprivileged user Postgres runs as can reach the data directory.
+
+        Raises:
+            LocalServerError: when no such user exists or a parent directory is closed to it.
+        """
+        self._check_reachable()
+
     def _check_reachable(self) -> None:
         """As root, make sure the unprivileged user can reach the data directory."""
         if os.geteuid() != 0:
             return
         entry = pwd.getpwnam(self._service_user())
-        for parent in self.data_dir.parent.resolve().parents:
-            mode = parent.stat().st_mode
-            if not mode & 0o001 and parent.stat().st_uid != entry.pw_uid:
+        start = self.data_dir.parent.resolve()
+        for parent in (start, *start.parents):
+            if not parent.exists():
+                continue  # created later, searchable by all (mode 0755)
+            info = parent.stat()
+            if not info.st_mode & 0o001 and info.st_uid != entry.pw_uid:
                 msg = (
                     f"Postgres runs as {entry.pw_name!r} (it refuses root) but cannot reach {self.data_dir}: "
                     f"{parent} is not searchable by other users. Choose a state directory outside it "
@@ -211,9 +243,21 @@ class PostgresCluster:
         """Initialise when needed, start, and create the databases. Harmless when running."""
         self.init()
         if self.pid() is None:
+            self._clear_stale_lock(timeout)
+            if not self.log_path.exists():
+                self.log_path.touch()
+                self._chown(self.log_path)
             options = f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories='' -c fsync=on"
             result = self._ctl(
-                "start", "-w", "-t", str(int(timeout)), "-l", str(self.log_path), "-o", options, check=False,
+                "start",
+                "-w",
+                "-t",
+                str(int(timeout)),
+                "-l",
+                str(self.log_path),
+                "-o",
+                options,
+                check=False,
                 timeout=timeout + 10,
             )
             if result.returncode != 0:
@@ -222,11 +266,36 @@ class PostgresCluster:
                 raise LocalServerError(msg)
         self._create_databases()
 
+    def _clear_stale_lock(self, timeout: float) -> None:
+        """After a crash, wait for orphaned backends to exit; drop a lock file naming an unreaped postmaster.
+
+        Postgres removes a lock file whose pid is gone, but not one whose pid is a zombie that the
+        init process has yet to reap; it must not start while old backends still use the data dir.
+        """
+        lock = self.data_dir / "postmaster.pid"
+        stale = _read_pid(lock)
+        if stale is None:
+            return
+        deadline = time.monotonic() + timeout
+        while _pids_working_in(self.data_dir) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _is_zombie(stale) and not _pids_working_in(self.data_dir):
+            lock.unlink(missing_ok=True)
+
     def _create_databases(self) -> None:
         for name in self.databases:
             cmd = [
-                str(self.bindir / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, "-d", "postgres",
-                "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'",
+                str(self.bindir / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                self.user,
+                "-d",
+                "postgres",
+                "-tAc",
+                f"SELECT 1 FROM pg_database WHERE datname = '{name}'",  # noqa: S608 - names come from code
             ]
             exists = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=30).stdout.strip()
             if exists != "1":
@@ -260,6 +329,8 @@ class RedisServer:
     """Holds the pid file and the log."""
     port: int
     """TCP port on 127.0.0.1."""
+    log_file: Path | None = None
+    """Server log; defaults to ``<data_dir>/redis.log``."""
 
     @property
     def pid_file(self) -> Path:
@@ -267,7 +338,7 @@ class RedisServer:
 
     @property
     def log_path(self) -> Path:
-        return self.data_dir / "redis.log"
+        return self.log_file or self.data_dir / "redis.log"
 
     def url(self, db: int = 0) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
@@ -286,13 +357,30 @@ class RedisServer:
             raise LocalServerError(msg)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         cmd = [
-            binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.data_dir),
-            "--save", "", "--appendonly", "no", "--daemonize", "yes",
-            "--pidfile", str(self.pid_file), "--logfile", str(self.log_path),
+            binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.data_dir),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            str(self.pid_file),
+            "--logfile",
+            str(self.log_path),
         ]
         subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=timeout)
         if not wait_for_port(self.port, timeout=timeout):
-            msg = f"Redis did not accept connections on 127.0.0.1:{self.port} within {timeout:.0f} s; see {self.log_path}."
+            msg = (
+                f"Redis did not accept connections on 127.0.0.1:{self.port} within {timeout:.0f} s; "
+                f"see {self.log_path}."
+            )
             raise LocalServerError(msg)
 
     def stop(self, timeout: float = 10.0) -> None:

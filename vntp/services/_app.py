@@ -35,7 +35,7 @@ def database_config(settings: ServiceSettings, migrations: Path, bind_key: str) 
     )
 
 
-def build_app(  # noqa: PLR0913 - each argument is one part of the app
+def build_app(
     settings: ServiceSettings,
     *,
     description: str,

@@ -79,7 +79,9 @@ def _body(status_code: int, detail: str, extra: list[dict[str, Any]] | None = No
 def _service_error(_: Request[Any, Any, Any], exc: ServiceError) -> Response[dict[str, Any]]:
     extra = [{"key": exc.field, "message": exc.detail}] if exc.field else None
     return Response(
-        _body(exc.status_code, exc.detail, extra), status_code=exc.status_code, headers=exc.headers,
+        _body(exc.status_code, exc.detail, extra),
+        status_code=exc.status_code,
+        headers=exc.headers,
         media_type=MediaType.JSON,
     )
 
@@ -87,7 +89,9 @@ def _service_error(_: Request[Any, Any, Any], exc: ServiceError) -> Response[dic
 def _http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     extra = exc.extra if isinstance(exc.extra, list) else ([exc.extra] if exc.extra else None)
     return Response(
-        _body(exc.status_code, exc.detail, extra), status_code=exc.status_code, headers=exc.headers,
+        _body(exc.status_code, exc.detail, extra),
+        status_code=exc.status_code,
+        headers=exc.headers,
         media_type=MediaType.JSON,
     )
 
@@ -98,14 +102,16 @@ def _not_found(_: Request[Any, Any, Any], exc: NotFoundError) -> Response[dict[s
 
 def _duplicate(_: Request[Any, Any, Any], exc: DuplicateKeyError) -> Response[dict[str, Any]]:
     return Response(
-        _body(409, exc.detail or "A record with the same unique key already exists."), status_code=409,
+        _body(409, exc.detail or "A record with the same unique key already exists."),
+        status_code=409,
         media_type=MediaType.JSON,
     )
 
 
 def _foreign_key(_: Request[Any, Any, Any], exc: ForeignKeyError) -> Response[dict[str, Any]]:
     return Response(
-        _body(409, exc.detail or "The record is still referenced by other records."), status_code=409,
+        _body(409, exc.detail or "The record is still referenced by other records."),
+        status_code=409,
         media_type=MediaType.JSON,
     )
 
@@ -113,7 +119,8 @@ def _foreign_key(_: Request[Any, Any, Any], exc: ForeignKeyError) -> Response[di
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     logger.error("unhandled error on %s %s", request.method, request.scope.get("path"), exc_info=exc)
     return Response(
-        _body(500, "Internal server error; the service log has the details."), status_code=500,
+        _body(500, "Internal server error; the service log has the details."),
+        status_code=500,
         media_type=MediaType.JSON,
     )
 

@@ -12,6 +12,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+from litestar.enums import ScopeType
 from opentelemetry import trace
 
 if TYPE_CHECKING:
@@ -29,7 +30,8 @@ class KeyValueFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         context = trace.get_current_span().get_span_context()
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-        line = f"{stamp}.{int(record.msecs):03d}Z level={record.levelname} logger={record.name} msg={record.getMessage()!r}"
+        line = f"{stamp}.{int(record.msecs):03d}Z level={record.levelname} logger={record.name}"
+        line += f" msg={record.getMessage()!r}"
         if context.is_valid:
             line += f" trace_id={context.trace_id:032x} span_id={context.span_id:016x}"
         if record.exc_info:
@@ -56,7 +58,7 @@ def request_log_middleware(app: ASGIApp) -> ASGIApp:
     """Log one INFO line per request with the route template, never the raw path."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in _QUIET or scope["path"].startswith("/docs"):
+        if scope["type"] != ScopeType.HTTP or scope["path"] in _QUIET or scope["path"].startswith("/docs"):
             await app(scope, receive, send)
             return
         started = time.perf_counter()

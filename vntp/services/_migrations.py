@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, cast
 
 from advanced_alchemy.alembic.commands import AlembicCommands
 from advanced_alchemy.base import metadata_registry
-from advanced_alchemy.config import EngineConfig
-from advanced_alchemy.extensions.litestar import AlembicAsyncConfig, SQLAlchemyAsyncConfig
+from advanced_alchemy.extensions.litestar import AlembicAsyncConfig, EngineConfig, SQLAlchemyAsyncConfig
 from sqlalchemy.pool import NullPool
 
 if TYPE_CHECKING:

@@ -29,9 +29,7 @@ PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 RssbNumber = Annotated[
     str, msgspec.Meta(pattern=RSSB_PATTERN, description="RSSB number: digits then one capital letter, e.g. 1023829A")
 ]
-Matricule = Annotated[
-    str, msgspec.Meta(pattern=MATRICULE_PATTERN, description="Employer matricule, e.g. 3100000000A")
-]
+Matricule = Annotated[str, msgspec.Meta(pattern=MATRICULE_PATTERN, description="Employer matricule, e.g. 3100000000A")]
 Period = Annotated[str, msgspec.Meta(pattern=PERIOD_PATTERN, description="Month as YYYY-MM")]
 Amount = Annotated[int, msgspec.Meta(ge=0, le=2_000_000_000, description="Whole Rwandan francs")]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]

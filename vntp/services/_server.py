@@ -31,14 +31,14 @@ def main(
     try:
         settings = load()
     except SettingsError as exc:
-        print(f"{name}: {exc}", file=sys.stderr)  # noqa: T201 - logging is not set up yet
+        print(f"{name}: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
     if args.command == "migrate" or not args.no_migrate:
         try:
             prepare(settings)
         except (OSError, ConnectionError) as exc:
-            logger.error("cannot reach the database to migrate: %s", exc)  # noqa: TRY400 - the cause is enough
+            logger.error("cannot reach the database to migrate: %s", exc)
             return 1
         if args.command == "migrate":
             return 0

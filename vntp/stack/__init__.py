@@ -19,6 +19,7 @@ from vntp.stack._model import (
     StackError,
     UnknownComponentError,
     Volume,
+    connect_host,
     order_components,
 )
 
@@ -36,5 +37,6 @@ __all__ = (
     "UnknownComponentError",
     "Volume",
     "build_stack",
+    "connect_host",
     "order_components",
 )

@@ -17,6 +17,7 @@ from vntp.stack._model import (
     Stack,
     StackError,
     Volume,
+    connect_host,
 )
 
 __all__ = ("DEFAULT_IMAGES", "build_stack")
@@ -55,8 +56,7 @@ class _Wiring:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.used: set[str] = set()
-        host = settings.bind_host
-        self.local_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - compared, not bound
+        self.local_host = connect_host(settings.bind_host)
         self.ports: dict[tuple[str, str], Port] = {}
 
     def port(self, component: str, name: str, container: int, host: int, scheme: str = "tcp") -> Port:
@@ -192,11 +192,13 @@ def _jaeger(w: _Wiring) -> Component:
         image=w.image("jaeger"),
         description="Jaeger v2, holding traces in memory",
         ports=ports,
-        environment=env(inside, "0.0.0.0"),  # noqa: S104 - inside the container network
+        environment=env(inside, "0.0.0.0"),
         command=("--config", "/etc/jaeger/config.yaml"),
         health=HealthCheck(kind="http", port="health", path="/status"),
         config_files=(ConfigFile("jaeger/config.yaml", "/etc/jaeger/config.yaml"),),
-        local=LocalCommand(program="jaeger", args=("--config", "{config}/config.yaml"), environment=env(w.listen, w.settings.bind_host)),
+        local=LocalCommand(
+            program="jaeger", args=("--config", "{config}/config.yaml"), environment=env(w.listen, w.settings.bind_host)
+        ),
         memory_mb=256,
         ui_path="/",
     )
@@ -294,7 +296,7 @@ def _service(w: _Wiring, name: str, port: int, database: str, extra: Iterable[st
         image=w.image(name),
         description=f"the {name} service",
         ports=(http,),
-        environment=env(w.container, "0.0.0.0", http.container_port, "docker"),  # noqa: S104 - inside a container
+        environment=env(w.container, "0.0.0.0", http.container_port, "docker"),
         command=("python", "-m", f"vntp.services.{name}"),
         build=Build(),
         health=HealthCheck(kind="http", port="http", path="/ready", start_timeout=90.0),
@@ -325,7 +327,9 @@ def _grafana(w: _Wiring) -> Component:
         depends_on=("prometheus", "jaeger"),
         volumes=(Volume("grafana-data", "/var/lib/grafana"),),
         config_files=(
-            ConfigFile("grafana/provisioning/datasources/datasources.yaml", "/etc/grafana/provisioning/datasources/vntp.yaml"),
+            ConfigFile(
+                "grafana/provisioning/datasources/datasources.yaml", "/etc/grafana/provisioning/datasources/vntp.yaml"
+            ),
         ),
         memory_mb=256,
         ui_path="/",

@@ -19,6 +19,7 @@ __all__ = (
     "StackError",
     "UnknownComponentError",
     "Volume",
+    "connect_host",
     "order_components",
 )
 
@@ -220,6 +221,11 @@ class Component:
         raise StackError(msg)
 
 
+def connect_host(bind_host: str) -> str:
+    """Return the address a client on this host uses to reach a port published on ``bind_host``."""
+    return "127.0.0.1" if bind_host in ("0.0.0.0", "::", "") else bind_host
+
+
 def order_components(components: Iterable[Component]) -> tuple[Component, ...]:
     """Sort components so each one comes after everything it depends on.
 
@@ -302,6 +308,11 @@ class Stack:
                 owners[port.host_port] = (component, port)
 
     @property
+    def connect_host(self) -> str:
+        """The address a client on this host uses to reach a published port."""
+        return connect_host(self.bind_host)
+
+    @property
     def names(self) -> tuple[str, ...]:
         """Every component name, in start order."""
         return tuple(component.name for component in self.components)
@@ -317,7 +328,9 @@ class Stack:
                 return component
         raise UnknownComponentError(name, self.names)
 
-    def select(self, profiles: Iterable[str] | None = None, names: Iterable[str] | None = None) -> tuple[Component, ...]:
+    def select(
+        self, profiles: Iterable[str] | None = None, names: Iterable[str] | None = None
+    ) -> tuple[Component, ...]:
         """Return the components to start, in start order.
 
         Args:

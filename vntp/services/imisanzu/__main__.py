@@ -15,5 +15,11 @@ def prepare(settings: ServiceSettings) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(name="imisanzu", app_factory="vntp.services.imisanzu.app:create_app", load=settings_from_env,
-                  prepare=prepare))
+    sys.exit(
+        main(
+            name="imisanzu",
+            app_factory="vntp.services.imisanzu.app:create_app",
+            load=settings_from_env,
+            prepare=prepare,
+        )
+    )

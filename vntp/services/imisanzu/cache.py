@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -116,11 +116,11 @@ class ContributionCache:
 
     async def count(self, outcome: str) -> None:
         """Count a ``hits`` or ``misses`` in Redis, shared by every worker."""
-        await self._call(lambda: self.redis.hincrby(_STATS_KEY, outcome, 1))
+        await self._call(lambda: cast("Awaitable[int]", self.redis.hincrby(_STATS_KEY, outcome, 1)))
 
     async def stats(self) -> CacheStats:
         try:
-            raw = await self._call(lambda: self.redis.hgetall(_STATS_KEY))
+            raw = await self._call(lambda: cast("Awaitable[dict[bytes, bytes]]", self.redis.hgetall(_STATS_KEY)))
             keys = 0
             async for _ in self.redis.scan_iter(match=_PREFIX + "*", count=500):
                 keys += 1
@@ -128,6 +128,9 @@ class ContributionCache:
             return CacheStats(hits=0, misses=0, bypasses=self.bypasses, keys=0, available=False)
         counts = {k.decode() if isinstance(k, bytes) else k: int(v) for k, v in raw.items()}
         return CacheStats(
-            hits=counts.get("hits", 0), misses=counts.get("misses", 0), bypasses=self.bypasses, keys=keys,
+            hits=counts.get("hits", 0),
+            misses=counts.get("misses", 0),
+            bypasses=self.bypasses,
+            keys=keys,
             available=True,
         )

@@ -59,8 +59,10 @@ class EmployeeController(Controller):
         """Employees held by imisanzu (empty until some are synced)."""
         items, total = await employees.page(limit, offset)
         return wire.Page(
-            items=[msgspec.convert(item, wire.Employee, from_attributes=True) for item in items], total=total,
-            limit=limit, offset=offset,
+            items=[msgspec.convert(item, wire.Employee, from_attributes=True) for item in items],
+            total=total,
+            limit=limit,
+            offset=offset,
         )
 
     @get("/{rssb_number:str}")
@@ -85,8 +87,11 @@ class ContributionController(Controller):
         result = await lookup.get(_check_rssb(rssb_number))
         items = [msgspec.convert(item, wire.Contribution) for item in result.items]
         body = EmployeeContributions(
-            rssb_number=rssb_number, contributions=items, total=len(items),
-            total_amount=sum(item.amount for item in items), source=result.source,
+            rssb_number=rssb_number,
+            contributions=items,
+            total=len(items),
+            total_amount=sum(item.amount for item in items),
+            source=result.source,
         )
         return Response(body, headers={"X-Cache": result.source.upper()})
 
@@ -95,8 +100,11 @@ class ContributionController(Controller):
         """Hits, misses, bypasses (Redis down), fresh keys and the hit ratio."""
         stats = await lookup.cache.stats()
         return CacheStatsView(
-            hits=stats.hits, misses=stats.misses, bypasses=stats.bypasses, keys=stats.keys,
-            hit_ratio=stats.hit_ratio, available=stats.available, ttl_seconds=lookup.cache.ttl,
+            hits=stats.hits,
+            misses=stats.misses,
+            bypasses=stats.bypasses,
+            keys=stats.keys,
+            hit_ratio=stats.hit_ratio,
+            available=stats.available,
+            ttl_seconds=lookup.cache.ttl,
         )
-
-

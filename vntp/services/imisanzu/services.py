@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -101,10 +102,8 @@ class ContributionLookup:
         return await self._flights.do(rssb_number, lambda: self._load(rssb_number, use_cache=True))
 
     async def _count(self, outcome: str) -> None:
-        try:
+        with contextlib.suppress(CacheUnavailable):
             await self.cache.count(outcome)
-        except CacheUnavailable:
-            pass
 
     async def _load(self, rssb_number: str, *, use_cache: bool) -> ContributionResult:
         try:
@@ -115,10 +114,8 @@ class ContributionLookup:
                 raise
             return ContributionResult(stale, "stale")
         if use_cache:
-            try:
+            with contextlib.suppress(CacheUnavailable):
                 await self.cache.put(rssb_number, items)
-            except CacheUnavailable:
-                pass
         return ContributionResult(items, "miss" if use_cache else "bypass")
 
     async def _stale(self, rssb_number: str) -> list[dict[str, Any]] | None:

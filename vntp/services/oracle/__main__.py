@@ -17,5 +17,6 @@ def prepare(settings: ServiceSettings) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(name="oracle", app_factory="vntp.services.oracle.app:create_app", load=settings_from_env,
-                  prepare=prepare))
+    sys.exit(
+        main(name="oracle", app_factory="vntp.services.oracle.app:create_app", load=settings_from_env, prepare=prepare)
+    )

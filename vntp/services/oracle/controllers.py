@@ -31,7 +31,9 @@ Offset = Annotated[int, Parameter(ge=0, description="Items to skip")]
 
 def _page(items: list[Any], total: int, limit: int, offset: int, kind: type[T]) -> wire.Page[T]:
     return wire.Page(
-        items=[msgspec.convert(item, kind, from_attributes=True) for item in items], total=total, limit=limit,
+        items=[msgspec.convert(item, kind, from_attributes=True) for item in items],
+        total=total,
+        limit=limit,
         offset=offset,
     )
 
@@ -114,7 +116,7 @@ class ContributionController(Controller):
     tags = ["contributions"]
 
     @get("/")
-    async def list_contributions(  # noqa: PLR0913 - one argument per documented filter
+    async def list_contributions(
         self,
         contributions: ContributionService,
         limit: Limit = 20,
@@ -126,7 +128,11 @@ class ContributionController(Controller):
     ) -> wire.Page[wire.Contribution]:
         """List contributions by employee, employer and an inclusive period range."""
         items, total = await contributions.page(
-            limit, offset, rssb_number=rssb_number, matricule=matricule, period_from=period_from,
+            limit,
+            offset,
+            rssb_number=rssb_number,
+            matricule=matricule,
+            period_from=period_from,
             period_to=period_to,
         )
         return _page(items, total, limit, offset, wire.Contribution)

@@ -27,12 +27,14 @@ def seed_contributions() -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for index, employee in enumerate(EMPLOYEES):
         for month, period in enumerate(PERIODS):
-            rows.append({
-                "period": period,
-                "rssb_number": employee["rssb_number"],
-                "matricule": EMPLOYERS[0]["matricule"],
-                "amount": 4_500_000 + 250_000 * index + 10_000 * month,
-            })
+            rows.append(
+                {
+                    "period": period,
+                    "rssb_number": employee["rssb_number"],
+                    "matricule": EMPLOYERS[0]["matricule"],
+                    "amount": 4_500_000 + 250_000 * index + 10_000 * month,
+                }
+            )
     return rows
 
 

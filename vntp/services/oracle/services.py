@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.exceptions import IntegrityError, NotFoundError
-from advanced_alchemy.filters import CollectionFilter, LimitOffset, OrderBy, StatementFilter
+from advanced_alchemy.filters import CollectionFilter, ComparisonFilter, LimitOffset, OrderBy, StatementFilter
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import select
@@ -128,7 +128,7 @@ class ContributionService(SQLAlchemyAsyncRepositoryService[Contribution]):
 
     repository_type = Repository
 
-    async def page(  # noqa: PLR0913 - one argument per documented filter
+    async def page(
         self,
         limit: int,
         offset: int,
@@ -142,16 +142,15 @@ class ContributionService(SQLAlchemyAsyncRepositoryService[Contribution]):
             msg = f"periodFrom {period_from!r} is after periodTo {period_to!r}; swap them."
             raise ClientError(msg, field="periodFrom")
         filters = _Page.filters(limit, offset, "period")
-        statement = select(Contribution)
         if rssb_number is not None:
-            statement = statement.where(Contribution.rssb_number == rssb_number)
+            filters.append(CollectionFilter(field_name="rssb_number", values=[rssb_number]))
         if matricule is not None:
-            statement = statement.where(Contribution.matricule == matricule)
+            filters.append(CollectionFilter(field_name="matricule", values=[matricule]))
         if period_from is not None:
-            statement = statement.where(Contribution.period >= period_from)
+            filters.append(ComparisonFilter(field_name="period", operator="ge", value=period_from))
         if period_to is not None:
-            statement = statement.where(Contribution.period <= period_to)
-        items, total = await self.list_and_count(*filters, statement=statement)
+            filters.append(ComparisonFilter(field_name="period", operator="le", value=period_to))
+        items, total = await self.list_and_count(*filters)
         return list(items), total
 
     async def fetch(self, item_id: UUID) -> Contribution:

@@ -1,0 +1,83 @@
+"""Logic of the services that needs no server: settings, single-flight, error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from vntp.services._settings import SettingsError, load_settings
+from vntp.services.imisanzu.cache import CacheStats, SingleFlight
+
+
+def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db:5432/x")
+    monkeypatch.setenv("PORT", "4000")
+    monkeypatch.setenv("ORACLE_URL", "http://oracle:3002/")
+    settings = load_settings("imisanzu", default_port=3001, default_database_url="postgresql://x/y")
+    assert settings.database_url == "postgresql+asyncpg://u:p@db:5432/x"
+    assert settings.port == 4000
+    assert settings.oracle_url == "http://oracle:3002"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "mentions"),
+    [
+        ("PORT", "eighty", "PORT"),
+        ("PORT", "70000", "PORT"),
+        ("DATABASE_URL", "mysql://x/y", "DATABASE_URL"),
+        ("DATABASE_URL", "nonsense", "DATABASE_URL"),
+        ("ORACLE_TIMEOUT", "-1", "ORACLE_TIMEOUT"),
+        ("ORACLE_URL", "ftp://oracle", "ORACLE_URL"),
+        ("WORKERS", "0", "WORKERS"),
+    ],
+)
+def test_bad_settings_name_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str, mentions: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=mentions):
+        load_settings("oracle", default_port=3002, default_database_url="postgresql://x/y")
+
+
+async def test_single_flight_shares_one_load() -> None:
+    flights: SingleFlight[int] = SingleFlight()
+    calls = 0
+    gate = asyncio.Event()
+
+    async def load() -> int:
+        nonlocal calls
+        calls += 1
+        await gate.wait()
+        return 42
+
+    waiting = [asyncio.create_task(flights.do("k", load)) for _ in range(20)]
+    await asyncio.sleep(0)
+    gate.set()
+    assert await asyncio.gather(*waiting) == [42] * 20
+    assert calls == 1
+    assert await flights.do("k", load) == 42
+    assert calls == 2
+
+
+async def test_single_flight_shares_the_failure_and_then_retries() -> None:
+    flights: SingleFlight[int] = SingleFlight()
+    gate = asyncio.Event()
+
+    async def failing() -> int:
+        await gate.wait()
+        raise ConnectionError("down")
+
+    waiting = [asyncio.create_task(flights.do("k", failing)) for _ in range(5)]
+    await asyncio.sleep(0)
+    gate.set()
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert all(isinstance(r, ConnectionError) for r in results)
+
+    async def fine() -> int:
+        return 7
+
+    assert await flights.do("k", fine) == 7
+
+
+def test_hit_ratio() -> None:
+    assert CacheStats(hits=3, misses=1, bypasses=0, keys=1, available=True).hit_ratio == 0.75
+    assert CacheStats(hits=0, misses=0, bypasses=2, keys=0, available=False).hit_ratio == 0.0
