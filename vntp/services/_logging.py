@@ -10,18 +10,10 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import TYPE_CHECKING, Any
 
-from litestar.enums import ScopeType
 from opentelemetry import trace
 
-if TYPE_CHECKING:
-    from litestar.types import ASGIApp, Message, Receive, Scope, Send
-
-__all__ = ("KeyValueFormatter", "configure_logging", "request_log_middleware")
-
-_QUIET = {"/health", "/ready"}
-access_logger = logging.getLogger("vntp.access")
+__all__ = ("KeyValueFormatter", "configure_logging")
 
 
 class KeyValueFormatter(logging.Formatter):
@@ -52,32 +44,3 @@ def configure_logging(level: str) -> None:
     root.setLevel(level)
     for noisy in ("uvicorn.access", "httpx", "httpcore", "sqlalchemy.engine", "alembic.runtime.migration"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def request_log_middleware(app: ASGIApp) -> ASGIApp:
-    """Log one INFO line per request with the route template, never the raw path."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP or scope["path"] in _QUIET or scope["path"].startswith("/docs"):
-            await app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status: dict[str, Any] = {"code": 500}
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
-        try:
-            await app(scope, receive, capture)
-        finally:
-            access_logger.info(
-                "request method=%s route=%s status=%d duration_ms=%.1f",
-                scope.get("method"),
-                scope.get("path_template") or "unmatched",
-                status["code"],
-                (time.perf_counter() - started) * 1000,
-            )
-
-    return middleware

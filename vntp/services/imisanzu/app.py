@@ -11,8 +11,11 @@ from litestar.di import Provide
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vntp import __version__
 from vntp.services._app import build_app, database_config
+from vntp.services._logging import configure_logging
 from vntp.services._settings import ServiceSettings, load_settings
+from vntp.services._telemetry import setup_telemetry
 from vntp.services.imisanzu.cache import ContributionCache
 from vntp.services.imisanzu.controllers import ContributionController, EmployeeController
 from vntp.services.imisanzu.oracle_client import OracleClient
@@ -37,6 +40,9 @@ async def provide_employees(db_session: AsyncSession) -> AsyncGenerator[Employee
 def create_app(settings: ServiceSettings | None = None) -> Litestar:
     """Build the imisanzu app from ``settings`` (default: the environment)."""
     settings = settings or settings_from_env()
+    configure_logging(settings.log_level)
+    telemetry = setup_telemetry(settings.name, __version__)
+    telemetry.instrument_redis()
     redis = Redis.from_url(
         settings.redis_url,
         socket_timeout=settings.redis_timeout,
@@ -44,6 +50,7 @@ def create_app(settings: ServiceSettings | None = None) -> Litestar:
         health_check_interval=30,
     )
     oracle = OracleClient(settings.oracle_url, settings.oracle_timeout)
+    telemetry.instrument_httpx(oracle.http)
     lookup = ContributionLookup(ContributionCache(redis, settings.cache_ttl, settings.stale_ttl), oracle)
 
     async def redis_answers() -> None:
@@ -61,6 +68,7 @@ def create_app(settings: ServiceSettings | None = None) -> Litestar:
 
     return build_app(
         settings,
+        telemetry=telemetry,
         description="Employees synced from oracle on first use; contributions through a Redis cache.",
         db=database_config(settings, MIGRATIONS, BIND_KEY),
         route_handlers=[EmployeeController, ContributionController],

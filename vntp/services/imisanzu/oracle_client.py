@@ -10,6 +10,7 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_fixed
 
 from vntp.services._errors import UpstreamUnavailable
+from vntp.services._instruments import oracle_api_calls
 
 __all__ = ("OracleClient",)
 
@@ -39,6 +40,18 @@ class OracleClient:
     async def _get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         """GET one JSON document; connection failures get one more try, all within ``timeout``."""
         self.calls += 1
+        outcome = "error"
+        try:
+            body = await self._request(path, params)
+            outcome = "ok"
+            return body
+        except UpstreamUnavailable as exc:
+            outcome = "timeout" if isinstance(exc.__cause__, (TimeoutError, httpx.TimeoutException)) else "unavailable"
+            raise
+        finally:
+            oracle_api_calls.add(1, {"endpoint": path, "outcome": outcome})
+
+    async def _request(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         try:
             with anyio.fail_after(self.timeout):
                 async for attempt in AsyncRetrying(

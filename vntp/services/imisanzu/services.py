@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -16,6 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from vntp.services._errors import NotFound, UpstreamUnavailable
+from vntp.services._instruments import (
+    cache_bypasses,
+    cache_hits,
+    cache_misses,
+    contribution_fetch_duration,
+    employee_syncs,
+)
 from vntp.services.imisanzu.cache import CacheUnavailable, ContributionCache, SingleFlight
 from vntp.services.imisanzu.models import Employee
 from vntp.services.imisanzu.oracle_client import OracleClient
@@ -71,6 +79,8 @@ class EmployeeService(SQLAlchemyAsyncRepositoryService[Employee]):
         if synced is None:  # pragma: no cover - deleted between insert and select
             msg = f"No employee has rssbNumber {rssb_number!r}."
             raise NotFound(msg)
+        employee_syncs.add(1)
+        logger.info("employee synced from oracle")
         return synced, True
 
 
@@ -90,14 +100,27 @@ class ContributionLookup:
         self._flights: SingleFlight[ContributionResult] = SingleFlight()
 
     async def get(self, rssb_number: str) -> ContributionResult:
+        started = time.perf_counter()
+        source = "error"
+        try:
+            result = await self._get(rssb_number)
+            source = result.source
+            return result
+        finally:
+            contribution_fetch_duration.record(time.perf_counter() - started, {"source": source})
+
+    async def _get(self, rssb_number: str) -> ContributionResult:
         try:
             cached = await self.cache.get(rssb_number)
         except CacheUnavailable:
             self.cache.bypasses += 1
+            cache_bypasses.add(1)
             return await self._flights.do(rssb_number, lambda: self._load(rssb_number, use_cache=False))
         if cached is not None:
+            cache_hits.add(1)
             await self._count("hits")
             return ContributionResult(cached, "hit")
+        cache_misses.add(1)
         await self._count("misses")
         return await self._flights.do(rssb_number, lambda: self._load(rssb_number, use_cache=True))
 

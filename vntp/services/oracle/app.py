@@ -9,8 +9,11 @@ from litestar import Litestar
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vntp import __version__
 from vntp.services._app import build_app, database_config
+from vntp.services._logging import configure_logging
 from vntp.services._settings import ServiceSettings, load_settings
+from vntp.services._telemetry import setup_telemetry
 from vntp.services.oracle.controllers import ContributionController, EmployeeController, EmployerController
 from vntp.services.oracle.services import ContributionService, EmployeeService, EmployerService
 
@@ -41,8 +44,10 @@ async def provide_contributions(db_session: AsyncSession) -> AsyncGenerator[Cont
 def create_app(settings: ServiceSettings | None = None) -> Litestar:
     """Build the oracle app from ``settings`` (default: the environment)."""
     settings = settings or settings_from_env()
+    configure_logging(settings.log_level)
     return build_app(
         settings,
+        telemetry=setup_telemetry(settings.name, __version__),
         description="Master data: employees, employers and their monthly contributions.",
         db=database_config(settings, MIGRATIONS, BIND_KEY),
         route_handlers=[EmployeeController, EmployerController, ContributionController],

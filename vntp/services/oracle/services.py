@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,9 +15,12 @@ from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import select
 
 from vntp.services._errors import ClientError, ConflictError, NotFound
+from vntp.services._instruments import contributions_created, employees_created, employers_created
 from vntp.services.oracle.models import Contribution, Employee, Employer
 
 __all__ = ("ContributionService", "EmployeeService", "EmployerService", "translate_errors")
+
+logger = logging.getLogger(__name__)
 
 
 _UNIQUE_VIOLATION = "23505"
@@ -80,7 +84,10 @@ class EmployeeService(SQLAlchemyAsyncRepositoryService[Employee]):
 
     async def add(self, data: dict[str, Any]) -> Employee:
         with translate_errors("employee", "rssbNumber"):
-            return await self.create(data, auto_commit=True)
+            created = await self.create(data, auto_commit=True)
+        employees_created.add(1)
+        logger.info("employee created")
+        return created
 
     async def change(self, item_id: UUID, data: dict[str, Any]) -> Employee:
         with translate_errors("employee", "rssbNumber"):
@@ -109,7 +116,10 @@ class EmployerService(SQLAlchemyAsyncRepositoryService[Employer]):
 
     async def add(self, data: dict[str, Any]) -> Employer:
         with translate_errors("employer", "matricule"):
-            return await self.create(data, auto_commit=True)
+            created = await self.create(data, auto_commit=True)
+        employers_created.add(1)
+        logger.info("employer created")
+        return created
 
     async def change(self, item_id: UUID, data: dict[str, Any]) -> Employer:
         with translate_errors("employer", "matricule"):
@@ -169,7 +179,7 @@ class ContributionService(SQLAlchemyAsyncRepositoryService[Contribution]):
     async def add(self, data: dict[str, Any]) -> Contribution:
         await self._check_references(data["rssb_number"], data["matricule"])
         try:
-            return await self.create(data, auto_commit=True)
+            created = await self.create(data, auto_commit=True)
         except IntegrityError as exc:
             if sqlstate(exc) == _UNIQUE_VIOLATION:
                 msg = (
@@ -181,6 +191,9 @@ class ContributionService(SQLAlchemyAsyncRepositoryService[Contribution]):
                 msg = "The employee or employer was deleted meanwhile; create it first."
                 raise ClientError(msg) from exc
             raise
+        contributions_created.add(1)
+        logger.info("contribution created")
+        return created
 
     async def change(self, item_id: UUID, data: dict[str, Any]) -> Contribution:
         with translate_errors("contribution", "period"):

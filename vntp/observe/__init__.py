@@ -1,0 +1,5 @@
+"""Reading what the backends saw: the telemetry contract and the query clients."""
+
+from vntp.observe._contract import BUSINESS_METRICS, HTTP_METRICS, SERVICES, prometheus_name
+
+__all__ = ("BUSINESS_METRICS", "HTTP_METRICS", "SERVICES", "prometheus_name")
