@@ -230,7 +230,7 @@ def _read_file(environ: Mapping[str, str], cwd: Path) -> tuple[Path | None, dict
             raise ConfigError(msg)
         return None, {}
 
-    import yaml  # noqa: PLC0415 - only when a config file exists
+    import yaml  # only when a config file exists
 
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -10,6 +10,7 @@ from vntp.config import RUNTIMES, Settings, get_settings
 from vntp.runtimes._base import (
     ComponentStartError,
     ComponentState,
+    ComponentStats,
     ComponentStatus,
     Health,
     LogNotFoundError,
@@ -27,6 +28,7 @@ __all__ = (
     "BUILD_COMMAND",
     "ComponentStartError",
     "ComponentState",
+    "ComponentStats",
     "ComponentStatus",
     "Health",
     "LocalRuntime",

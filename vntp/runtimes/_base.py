@@ -15,6 +15,7 @@ from vntp.stack import Stack, build_stack
 __all__ = (
     "ComponentStartError",
     "ComponentState",
+    "ComponentStats",
     "ComponentStatus",
     "Health",
     "LogNotFoundError",
@@ -27,8 +28,9 @@ __all__ = (
     "StackRuntimeError",
 )
 
-ComponentState = Literal["running", "stopped", "dead", "unavailable"]
-"""``dead``: started by this stack and gone without being stopped; ``unavailable``: this runtime cannot run it."""
+ComponentState = Literal["running", "paused", "stopped", "dead", "unavailable"]
+"""``dead``: started by this stack and gone without being stopped; ``paused``: frozen by
+:meth:`Runtime.pause_component`; ``unavailable``: this runtime cannot run it."""
 
 Health = Literal["healthy", "unhealthy", "none"]
 """``none``: not running, or no health check to ask."""
@@ -139,7 +141,7 @@ class ComponentStatus:
     @property
     def uptime(self) -> float | None:
         """Seconds since it started, while it runs."""
-        if self.state != "running" or self.started_at is None:
+        if self.state not in ("running", "paused") or self.started_at is None:
             return None
         return max(0.0, time.time() - self.started_at)
 
@@ -158,6 +160,29 @@ class ComponentStatus:
             "uptime_seconds": None if uptime is None else round(uptime, 1),
             "detail": self.detail,
             "log": self.log,
+        }
+
+
+@dataclass(frozen=True)
+class ComponentStats:
+    """CPU and memory one running component uses now, with everything it spawned."""
+
+    name: str
+    """Component name."""
+    cpu_percent: float
+    """CPU use over the sampling interval; 100 is one full core."""
+    memory_bytes: int
+    """Resident memory."""
+    processes: int = 1
+    """Processes (or container tasks) counted."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the numbers as plain JSON-ready values."""
+        return {
+            "name": self.name,
+            "cpu_percent": round(self.cpu_percent, 1),
+            "memory_bytes": self.memory_bytes,
+            "processes": self.processes,
         }
 
 
@@ -237,6 +262,18 @@ class Runtime(abc.ABC):
     @abc.abstractmethod
     def kill_component(self, component: str) -> None:
         """Kill one component at once, as a crash would; it then shows as ``dead``."""
+
+    @abc.abstractmethod
+    def pause_component(self, component: str) -> None:
+        """Freeze one component (``docker pause``, SIGSTOP): it keeps its connections but answers nothing."""
+
+    @abc.abstractmethod
+    def unpause_component(self, component: str) -> None:
+        """Let a paused component run again."""
+
+    @abc.abstractmethod
+    def stats(self, interval: float = 0.5) -> list[ComponentStats]:
+        """Sample CPU (over ``interval`` seconds) and memory of each running component."""
 
     def endpoints(self) -> dict[str, dict[str, str]]:
         """Return ``{component: {port name: URL}}`` for every published port of the active profiles."""

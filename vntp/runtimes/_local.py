@@ -37,6 +37,7 @@ import psutil
 from vntp.config import Settings
 from vntp.runtimes._base import (
     ComponentStartError,
+    ComponentStats,
     ComponentStatus,
     LogNotFoundError,
     PreflightError,
@@ -44,6 +45,7 @@ from vntp.runtimes._base import (
     ProgressCallback,
     ProgressEvent,
     Runtime,
+    StackRuntimeError,
 )
 from vntp.runtimes._probes import port_holders, probe
 from vntp.runtimes._servers import (
@@ -148,7 +150,7 @@ def _resolve_program(program: str) -> Path | None:
         return Path(sys.executable)
     if program in _TOOLS:
         try:
-            from vntp import toolchain  # noqa: PLC0415 - optional until the tools are built
+            from vntp import toolchain  # imported on use: the runtime works without it
         except ImportError:
             return None
         return toolchain.find(program)
@@ -174,7 +176,8 @@ class LocalRuntime(Runtime):
         """Where the log of component ``name`` is written."""
         return self.root / "logs" / f"{name}.log"
 
-    def _data_dir(self, name: str) -> Path:
+    def data_dir(self, name: str) -> Path:
+        """Where component ``name`` keeps its data (the collector: ``telemetry.jsonl``)."""
         return self.root / "data" / name
 
     def _config_dir(self, name: str) -> Path:
@@ -244,7 +247,7 @@ class LocalRuntime(Runtime):
         database = component.environment.get("POSTGRES_DB", "vntp")
         user = component.environment.get("POSTGRES_USER", "vntp")
         return PostgresCluster(
-            data_dir=self._data_dir(component.name),
+            data_dir=self.data_dir(component.name),
             port=port,
             databases=(database,),
             user=user,
@@ -253,7 +256,7 @@ class LocalRuntime(Runtime):
 
     def _redis(self, component: Component) -> RedisServer:
         return RedisServer(
-            data_dir=self._data_dir(component.name),
+            data_dir=self.data_dir(component.name),
             port=component.port("redis").host_port,
             log_file=self.log_path(component.name),
         )
@@ -411,21 +414,25 @@ class LocalRuntime(Runtime):
 
     def _ensure(self, stack: Stack, component: Component, progress: ProgressCallback | None) -> None:
         notify = progress or (lambda event: None)
-        if self._running(component.name) is not None:
-            notify(ProgressEvent(component.name, "running", "already running"))
+        proc = self._running(component.name)
+        if proc is not None:
+            paused = _paused(proc)
+            if paused:
+                _resume(proc)
+            notify(ProgressEvent(component.name, "running", "resumed from pause" if paused else "already running"))
             self._wait_healthy(stack, component, notify)
             return
         notify(ProgressEvent(component.name, "starting"))
-        self._start(stack, component, notify)
+        self._start(stack, component)
         self._wait_healthy(stack, component, notify)
 
-    def _start(self, stack: Stack, component: Component, notify: ProgressCallback) -> None:
+    def _start(self, stack: Stack, component: Component) -> None:
         local = component.local
         if local is None:
             msg = "cannot run as a local process; use '--runtime docker'"
             raise ComponentStartError(component.name, msg)
         log = self.log_path(component.name)
-        data = self._data_dir(component.name)
+        data = self.data_dir(component.name)
         began = time.monotonic()
 
         if local.kind == "postgres":
@@ -482,7 +489,7 @@ class LocalRuntime(Runtime):
 
     def _fill(self, text: str, component: Component) -> str:
         values = {
-            "{data}": str(self._data_dir(component.name)),
+            "{data}": str(self.data_dir(component.name)),
             "{config}": str(self._config_dir(component.name)),
             "{files}": str(self.settings.files_dir),
             "{state}": str(self.root),
@@ -573,6 +580,7 @@ class LocalRuntime(Runtime):
         proc = record.process()
         local = component.local
         if proc is not None and local is not None:
+            _resume(proc)  # a frozen process would not act on its stop signal
             if local.kind == "postgres":
                 cluster = self._cluster(component)
                 cluster.kill() if kill else cluster.stop()
@@ -583,6 +591,10 @@ class LocalRuntime(Runtime):
                     self._redis(component).stop()
             else:
                 _terminate(proc, kill)
+            if kill:  # as `docker kill`: return once it is gone, so status reports it dead
+                deadline = time.monotonic() + _STOP_TIMEOUT
+                while _reap(record.pid) is None and _alive(proc) and time.monotonic() < deadline:
+                    time.sleep(0.02)
         _reap(record.pid)
         if not kill:
             self._record_path(component.name).unlink(missing_ok=True)
@@ -596,6 +608,47 @@ class LocalRuntime(Runtime):
         target = self.stack().get(component)
         with self._lock():
             self._stop(target, kill=True)
+
+    def pause_component(self, component: str) -> None:
+        target = self.stack().get(component)
+        proc = self._running(target.name)
+        if proc is None:
+            msg = f"{component} is not running, so it cannot be paused; start it with 'vntp up'."
+            raise StackRuntimeError(msg)
+        for member in _family(proc):
+            with contextlib.suppress(psutil.Error):
+                member.suspend()
+
+    def unpause_component(self, component: str) -> None:
+        target = self.stack().get(component)
+        proc = self._running(target.name)
+        if proc is not None:
+            _resume(proc)
+
+    def stats(self, interval: float = 0.5) -> list[ComponentStats]:
+        families: dict[str, list[psutil.Process]] = {}
+        for component in self.stack().components:
+            proc = self._running(component.name)
+            if proc is not None:
+                families[component.name] = _family(proc)
+        for members in families.values():
+            for member in members:
+                with contextlib.suppress(psutil.Error):
+                    member.cpu_percent(None)  # the first call starts the sampling window
+        if families:
+            time.sleep(interval)
+        out = []
+        for name, members in families.items():
+            cpu, memory, counted = 0.0, 0, 0
+            for member in members:
+                try:
+                    cpu += member.cpu_percent(None)
+                    memory += member.memory_info().rss
+                    counted += 1
+                except psutil.Error:
+                    continue
+            out.append(ComponentStats(name, cpu, memory, counted))
+        return out
 
     def start_component(self, component: str, progress: ProgressCallback | None = None) -> ComponentStatus:
         stack = self.stack()
@@ -640,9 +693,13 @@ class LocalRuntime(Runtime):
         proc = record.process()
         if proc is None:
             code = _reap(record.pid)
-            how = f"exited with status {code}" if code is not None else "is no longer running"
-            detail = f"{how} (it was not stopped by vntp); see 'vntp logs {component.name}'"
+            how = f"exited with status {code}" if code is not None else "exited"
+            detail = f"{how} unexpectedly; 'vntp logs {component.name}' shows why"
             return ComponentStatus(state="dead", pid=record.pid, started_at=record.started_at, detail=detail, **common)
+        if _paused(proc):
+            return ComponentStatus(
+                state="paused", pid=record.pid, started_at=record.started_at, detail="paused by vntp", **common
+            )
         healthy, answer = probe(component, stack.connect_host, timeout=1.0)
         return ComponentStatus(
             state="running",
@@ -688,6 +745,27 @@ def _signal(pid: int, sig: signal.Signals, group: bool) -> None:
             os.killpg(pid, sig)
         else:
             os.kill(pid, sig)
+
+
+def _family(proc: psutil.Process) -> list[psutil.Process]:
+    """The process and everything it spawned (a postmaster's backends, a server's workers)."""
+    try:
+        return [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return [proc]
+
+
+def _paused(proc: psutil.Process) -> bool:
+    try:
+        return proc.status() == psutil.STATUS_STOPPED
+    except psutil.Error:
+        return False
+
+
+def _resume(proc: psutil.Process) -> None:
+    for member in _family(proc):
+        with contextlib.suppress(psutil.Error):
+            member.resume()
 
 
 def _alive(proc: psutil.Process) -> bool:

@@ -382,6 +382,10 @@ class RedisServer:
                 f"see {self.log_path}."
             )
             raise LocalServerError(msg)
+        # Redis listens before it writes its pid file; wait for both so pid() finds it.
+        deadline = time.monotonic() + timeout
+        while self.pid() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the server; harmless when it is not running."""
