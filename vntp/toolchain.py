@@ -307,11 +307,13 @@ def _go_executable() -> str:
     return go
 
 
-def _go_env(base: dict[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ if base is None else base)
+def _go_env() -> dict[str, str]:
+    """This process's environment, with GOFLAGS that keep binaries free of local paths and VCS state."""
+    env = dict(os.environ)
     flags = env.get("GOFLAGS", "").split()
-    if "-trimpath" not in flags:
-        flags.append("-trimpath")
+    for flag in ("-trimpath", "-buildvcs=false"):
+        if flag not in flags:
+            flags.append(flag)
     env["GOFLAGS"] = " ".join(flags)
     return env
 

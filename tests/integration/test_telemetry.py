@@ -31,7 +31,7 @@ def otel_env(endpoint: str, **extra: str) -> dict[str, str]:
         "OTEL_BSP_SCHEDULE_DELAY": "100",
         "OTEL_BLRP_SCHEDULE_DELAY": "100",
         "OTEL_METRIC_EXPORT_INTERVAL": "500",
-        "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=test",
+        "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment.name=test",
         **extra,
     }
 

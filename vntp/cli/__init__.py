@@ -9,10 +9,11 @@ group, write ``vntp/cli/_<group>.py`` (reuse the options, output and error helpe
 
 from __future__ import annotations
 
-from vntp.cli import _lifecycle, _logs
+from vntp.cli import _lifecycle, _logs, _validate
 from vntp.cli._app import app, main
 
 __all__ = ("app", "main")
 
 _lifecycle.register(app)
 _logs.register(app)
+_validate.register(app)

@@ -290,3 +290,12 @@ class Runtime(abc.ABC):
             if component.ui_path is not None and main is not None:
                 out[component.name] = f"http://{stack.connect_host}:{main.host_port}{component.ui_path}"
         return out
+
+    def telemetry_export(self) -> Iterator[str]:
+        """Lines of the collector's file export (OTLP JSON), oldest first; nothing when there are none.
+
+        Raises:
+            RuntimeUnavailableError: this runtime cannot read the collector's files.
+        """
+        msg = f"The {self.name} runtime cannot read the collector's file export."
+        raise RuntimeUnavailableError(msg)

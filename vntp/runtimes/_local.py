@@ -176,6 +176,17 @@ class LocalRuntime(Runtime):
         """Where the log of component ``name`` is written."""
         return self.root / "logs" / f"{name}.log"
 
+    def telemetry_export(self) -> Iterator[str]:
+        """Lines of the collector's file export, rotated backups first."""
+        folder = self.data_dir("otel-collector")
+        files = [*sorted(folder.glob("telemetry-*.jsonl")), folder / "telemetry.jsonl"]
+        for path in files:
+            try:
+                with path.open(encoding="utf-8", errors="replace") as handle:
+                    yield from handle
+            except FileNotFoundError:
+                continue
+
     def data_dir(self, name: str) -> Path:
         """Where component ``name`` keeps its data (the collector: ``telemetry.jsonl``)."""
         return self.root / "data" / name

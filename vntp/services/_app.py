@@ -19,7 +19,7 @@ from vntp import __version__
 from vntp.services._errors import exception_handlers
 from vntp.services._health import ReadinessCheck, health_handlers
 from vntp.services._http import route_telemetry_middleware
-from vntp.services._instruments import database_queries, database_query_duration
+from vntp.services._instruments import database_queries, database_query_duration, start_counters_at_zero
 from vntp.services._migrations import alembic_config
 from vntp.services._settings import ServiceSettings
 from vntp.services._telemetry import Telemetry
@@ -85,6 +85,7 @@ def build_app(
 ) -> Litestar:
     """Assemble a service app; the production app and the tested app are this one."""
 
+    start_counters_at_zero(settings.name)
     engine = db.get_engine()
     telemetry.instrument_engine(engine)
     measure_queries(engine)

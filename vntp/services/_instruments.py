@@ -24,6 +24,7 @@ __all__ = (
     "http_request_duration",
     "http_requests",
     "oracle_api_calls",
+    "start_counters_at_zero",
 )
 
 _meter = metrics.get_meter("vntp.services")
@@ -65,3 +66,13 @@ database_queries = _meter.create_counter(
 database_query_duration = _meter.create_histogram(
     "database_query_duration", unit="s", description="Time SQL statements took, by operation."
 )
+
+
+def start_counters_at_zero(service: str) -> None:
+    """Export each business counter from the start, at zero, so rates and checks see it before use."""
+    if service == "oracle":
+        for counter in (employees_created, employers_created, contributions_created):
+            counter.add(0)
+    elif service == "imisanzu":
+        for counter in (cache_hits, cache_misses, cache_bypasses, employee_syncs):
+            counter.add(0)

@@ -219,8 +219,8 @@ def setup_telemetry(service_name: str, version: str) -> Telemetry:
     if "OTEL_SERVICE_NAME" not in os.environ:
         attributes["service.name"] = service_name
     resource = Resource.create(attributes)
-    if "deployment.environment" not in resource.attributes:
-        resource = resource.merge(Resource({"deployment.environment": "development"}))
+    if "deployment.environment.name" not in resource.attributes:
+        resource = resource.merge(Resource({"deployment.environment.name": "development"}))
 
     # NOTE: the sampler comes from OTEL_TRACES_SAMPLER / _ARG when set (the SDK reads them).
     tracer_provider = TracerProvider(resource=resource)

@@ -273,6 +273,8 @@ def _service(w: _Wiring, name: str, port: int, database: str, extra: Iterable[st
         "OTEL_SERVICE_NAME": name,
         "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
         "OTEL_METRIC_EXPORT_INTERVAL": "5000",
+        "OTEL_BSP_SCHEDULE_DELAY": "1000",
+        "OTEL_BLRP_SCHEDULE_DELAY": "1000",
     }
 
     def env(addr: Callable[[str, str], str], listen_host: str, listen_port: int, where: str) -> dict[str, str]:
