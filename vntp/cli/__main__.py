@@ -1,0 +1,5 @@
+"""``python -m vntp.cli``."""
+
+from vntp.cli import main
+
+main()
