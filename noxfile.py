@@ -24,7 +24,7 @@ def unit(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    session.run(sys.executable, "-m", "ruff", "check", "vntp", "tests", "bench", "locustfiles", "noxfile.py")
+    session.run(sys.executable, "-m", "ruff", "check", "vntp", "tests", "noxfile.py")
     session.run(sys.executable, "-m", "ruff", "format", "--check", "vntp", "tests", "noxfile.py")
 
 
