@@ -332,6 +332,10 @@ def _grafana(w: _Wiring) -> Component:
             ConfigFile(
                 "grafana/provisioning/datasources/datasources.yaml", "/etc/grafana/provisioning/datasources/vntp.yaml"
             ),
+            ConfigFile(
+                "grafana/provisioning/dashboards/dashboards.yaml", "/etc/grafana/provisioning/dashboards/vntp.yaml"
+            ),
+            ConfigFile("grafana/dashboards/vntp-overview.json", "/var/lib/grafana/dashboards/vntp/vntp-overview.json"),
         ),
         memory_mb=256,
         ui_path="/",
