@@ -42,9 +42,9 @@ def test_dashboard_queries_use_only_contract_metrics() -> None:
         s["uid"]
         for s in yaml.safe_load((GRAFANA / "provisioning/datasources/datasources.yaml").read_text())["datasources"]
     }
-    known = {name for group in BUSINESS_METRICS.values() for name in group} | set(HTTP_METRICS) | {
-        "cache_bypasses_total"
-    }
+    known = (
+        {name for group in BUSINESS_METRICS.values() for name in group} | set(HTTP_METRICS) | {"cache_bypasses_total"}
+    )
     used: set[str] = set()
     for panel in dashboard["panels"]:
         assert panel["datasource"]["uid"] in uids
