@@ -22,7 +22,6 @@ from vntp.runtimes._base import (
     RuntimeUnavailableError,
     StackRuntimeError,
 )
-from vntp.runtimes._docker import DockerRuntime, engine_answers
 from vntp.runtimes._local import BUILD_COMMAND, LocalRuntime
 
 __all__ = (
@@ -31,7 +30,6 @@ __all__ = (
     "ComponentState",
     "ComponentStats",
     "ComponentStatus",
-    "DockerRuntime",
     "Health",
     "LocalRuntime",
     "LogNotFoundError",
@@ -42,7 +40,6 @@ __all__ = (
     "Runtime",
     "RuntimeUnavailableError",
     "StackRuntimeError",
-    "engine_answers",
     "get_runtime",
 )
 
@@ -60,7 +57,8 @@ def get_runtime(name: str | None = None, settings: Settings | None = None) -> Ru
         RuntimeUnavailableError: when the runtime cannot be used on this host.
         ValueError: when ``name`` is not a runtime.
 
-    The Docker SDK is imported only when docker is asked for, or when ``auto`` finds an engine.
+    Note:
+        TODO(issue 6): the docker runtime. Until it exists, ``auto`` means ``local``.
     """
     settings = settings or get_settings()
     choice = name or settings.runtime
@@ -68,9 +66,9 @@ def get_runtime(name: str | None = None, settings: Settings | None = None) -> Ru
         msg = f"{choice!r} is not a runtime; choose one of {', '.join(RUNTIMES)}."
         raise ValueError(msg)
     if choice == "docker":
-        runtime = DockerRuntime(settings)
-        runtime.client  # noqa: B018 - connects now, so an absent engine is reported here
-        return runtime
-    if choice == "auto" and engine_answers():
-        return DockerRuntime(settings)
+        msg = (
+            "The docker runtime is not available yet in this version of vntp. "
+            "Use '--runtime local' to run the stack as processes on this host."
+        )
+        raise RuntimeUnavailableError(msg)
     return LocalRuntime(settings)
