@@ -45,6 +45,7 @@ def imisanzu(backing: Backing, oracle: ServiceProcess) -> Iterator[ServiceProces
             "REDIS_URL": backing.redis.url(),
             "ORACLE_URL": oracle.url,
             "ORACLE_TIMEOUT": "2",
+            "ORACLE_FAIL_FAST_FOR": "1",
             "OTEL_SDK_DISABLED": "true",
         },
         backing.root / "imisanzu.log",
@@ -102,8 +103,9 @@ def redis_down(backing: Backing) -> Iterator[None]:
 
 @pytest.fixture
 def fresh_oracle(backing: Backing, oracle: ServiceProcess) -> ServiceProcess:
-    """oracle holding exactly its seed: the tables emptied, then ``migrate`` run again."""
+    """oracle holding exactly its seed: the tables emptied, then the seed migration run again."""
     _sql(backing, "oracle", "TRUNCATE contribution, employee, employer")
+    _sql(backing, "oracle", "UPDATE oracle_alembic_version SET version_num = '0001'")
     env = {**os.environ, **oracle.env}
     subprocess.run(
         [sys.executable, "-m", "vntp.services.oracle", "migrate"], env=env, check=True, timeout=120, capture_output=True

@@ -119,6 +119,7 @@ def test_oracle_down_serves_what_imisanzu_has(
                 assert time.monotonic() - started < 4
         finally:
             oracle.start()
+            time.sleep(1.1)  # imisanzu fails fast for ORACLE_FAIL_FAST_FOR after repeated failures
 
 
 def test_hung_oracle_times_out_in_bounded_time(oracle: ServiceProcess, imisanzu: ServiceProcess) -> None:
@@ -132,3 +133,25 @@ def test_hung_oracle_times_out_in_bounded_time(oracle: ServiceProcess, imisanzu:
     assert response.status_code == 503
     assert response.headers["Retry-After"]
     assert elapsed < 4  # ORACLE_TIMEOUT is 2 s in these tests
+    time.sleep(1.1)
+
+
+def test_a_hung_oracle_soon_costs_requests_nothing(oracle: ServiceProcess, imisanzu: ServiceProcess) -> None:
+    # A call that reaches oracle first, so earlier tests' failures do not count here.
+    assert httpx.get(f"{imisanzu.url}/api/v1/contributions/employee/{unique_rssb()}", timeout=10).status_code == 200
+    oracle.pause()
+    try:
+        timings = []
+        with httpx.Client(base_url=imisanzu.url, timeout=15) as http:
+            for _ in range(5):
+                started = time.monotonic()
+                response = http.get(f"/api/v1/contributions/employee/{unique_rssb()}")
+                timings.append(time.monotonic() - started)
+                assert response.status_code == 503
+                assert response.headers["Retry-After"]
+    finally:
+        oracle.resume()
+    assert all(t > 1.5 for t in timings[:3]), timings  # each waits for ORACLE_TIMEOUT (2 s)
+    assert all(t < 0.5 for t in timings[3:]), timings  # then imisanzu stops waiting
+    time.sleep(1.1)
+    assert httpx.get(f"{imisanzu.url}/api/v1/contributions/employee/1023829A", timeout=10).status_code == 200

@@ -6,12 +6,13 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from typing import Any
 
 import httpx
 import pytest
 
-from tests._services import ServiceProcess
+from tests._services import Backing, ServiceProcess
 from tests.integration._data import new_employee_with_contributions, unique_rssb
 
 pytestmark = pytest.mark.integration
@@ -97,6 +98,12 @@ BAD_REQUESTS = [
     pytest.param("POST", "/api/v1/employees", _employee(rssbNumber="12-34"), 400, "rssbNumber", id="bad-rssb"),
     pytest.param("POST", "/api/v1/employees", _employee(salary=5), 400, "salary", id="unknown-field"),
     pytest.param("POST", "/api/v1/employees", [1, 2], 400, None, id="array-body"),
+    pytest.param("POST", "/api/v1/employees", b"", 400, "body", id="empty-body"),
+    pytest.param("POST", "/api/v1/employees", {"firstname": "Ada"}, 400, "lastname", id="missing-field"),
+    pytest.param("POST", "/api/v1/employees", _employee(lastname="a\u0000b"), 400, "lastname", id="nul-character"),
+    pytest.param("POST", "/api/v1/employees", _employee(firstname="   "), 400, "firstname", id="blank-name"),
+    pytest.param("POST", "/api/v1/employees", _employee(dob="2999-01-01"), 400, "dob", id="born-in-future"),
+    pytest.param("POST", "/api/v1/employees", b"[" * 100_000 + b"]" * 100_000, 400, None, id="deep-nesting"),
     pytest.param("POST", "/api/v1/employees", _employee(rssbNumber="1023829A"), 409, "rssbNumber", id="dup-rssb"),
     pytest.param(
         "POST", "/api/v1/employers", {"name": "X", "matricule": "3100000000A"}, 409, "matricule", id="dup-matricule"
@@ -121,6 +128,8 @@ BAD_REQUESTS = [
     ),
     pytest.param("GET", "/api/v1/employees?limit=0", None, 400, "limit", id="zero-limit"),
     pytest.param("GET", "/api/v1/employees?offset=-1", None, 400, "offset", id="negative-offset"),
+    pytest.param("GET", "/api/v1/employees?offset=99999999999999999999", None, 400, "offset", id="huge-offset"),
+    pytest.param("GET", "/api/v1/contributions?periodTo=0000-01", None, 400, "periodTo", id="year-zero"),
     pytest.param("GET", "/api/v1/employees/00000000-0000-4000-8000-000000000000", None, 404, None, id="unknown-id"),
     pytest.param("GET", "/api/v1/employees/not-a-uuid", None, 404, None, id="not-a-uuid"),
     pytest.param(
@@ -150,8 +159,30 @@ def test_bad_input_gets_a_clear_4xx(
     assert payload["detail"]
     if field is not None:
         assert field in response.text
+        assert "_" not in str([item.get("key") for item in payload.get("extra", [])]), "keys use wire names"
     for leak in ("Traceback", "sqlalchemy", "asyncpg", "SELECT", "INSERT", "constraint"):
         assert leak not in response.text
+
+
+def test_past_the_last_page_the_total_still_counts(oracle: ServiceProcess) -> None:
+    response = httpx.get(f"{oracle.url}/api/v1/employees", params={"offset": 100_000}, timeout=10).json()
+    assert response["items"] == []
+    assert response["total"] >= 2
+
+
+def test_a_database_outage_is_503_not_500(backing: Backing, oracle: ServiceProcess) -> None:
+    backing.postgres.stop(mode="immediate")
+    try:
+        for method, path in (("GET", "/api/v1/employees"), ("POST", "/api/v1/employers")):
+            body = {"name": "Down", "matricule": unique_rssb()} if method == "POST" else None
+            started = time.monotonic()
+            response = httpx.request(method, f"{oracle.url}{path}", json=body, timeout=20)
+            assert response.status_code == 503, response.text
+            assert response.headers["Retry-After"]
+            assert time.monotonic() - started < 10
+    finally:
+        backing.postgres.start()
+    assert httpx.get(f"{oracle.url}/api/v1/employees", timeout=10).status_code == 200
 
 
 @pytest.mark.parametrize("rssb", ["abc", "1023829a", "12345678901234Z", "%20"])
@@ -160,3 +191,16 @@ def test_imisanzu_rejects_malformed_rssb(imisanzu: ServiceProcess, rssb: str) ->
         response = httpx.get(f"{imisanzu.url}{path}", timeout=10)
         assert response.status_code == 400
         assert "rssbNumber" in response.text
+
+
+def test_the_seed_loads_once_and_user_changes_stay(fresh_oracle: ServiceProcess) -> None:
+    with httpx.Client(base_url=fresh_oracle.url, timeout=10) as http:
+        seeded = http.get("/api/v1/employees", params={"rssbNumber": "1045672B"}).json()["items"][0]
+        renamed = http.patch(f"/api/v1/employees/{seeded['id']}", json={"rssbNumber": "1045672C"})
+        assert renamed.status_code == 200
+        moved = http.get("/api/v1/contributions", params={"rssbNumber": "1045672C"}).json()["total"]
+        assert moved == 3
+        fresh_oracle.restart()
+        assert http.get("/api/v1/employees", params={"rssbNumber": "1045672B"}).json()["total"] == 0
+        assert http.get("/api/v1/employees").json()["total"] == 2
+        assert http.get("/api/v1/contributions", params={"rssbNumber": "1045672C"}).json()["total"] == moved

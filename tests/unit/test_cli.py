@@ -129,8 +129,9 @@ def test_a_profile_the_local_runtime_cannot_run_is_reported(state_dir: Path) -> 
     assert any(p["component"] == "grafana" and p["kind"] == "unsupported" for p in problems)
 
 
-def test_the_docker_runtime_is_not_available_yet(state_dir: Path) -> None:
-    result = runner.invoke(app, ["status", "--runtime", "docker"], env={"VNTP_STATE_DIR": str(state_dir)})
+def test_docker_without_an_engine_points_to_the_local_runtime(state_dir: Path) -> None:
+    env = {"VNTP_STATE_DIR": str(state_dir), "DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+    result = runner.invoke(app, ["status", "--runtime", "docker"], env=env)
     assert result.exit_code == 1
     assert "--runtime local" in result.output
 
@@ -145,7 +146,9 @@ def test_status_of_a_stack_never_started(state_dir: Path) -> None:
 
 
 def test_down_with_nothing_running_succeeds(state_dir: Path) -> None:
-    result = runner.invoke(app, ["down", "--json"], env={"VNTP_STATE_DIR": str(state_dir)})
+    # No engine answers, so --runtime auto (the default) means local.
+    env = {"VNTP_STATE_DIR": str(state_dir), "DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+    result = runner.invoke(app, ["down", "--json"], env=env)
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {"ok": True, "runtime": "local", "stopped": [], "purged": False}
 

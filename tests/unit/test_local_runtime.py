@@ -33,6 +33,7 @@ def test_exported_members_are_pinned() -> None:
         "ComponentState",
         "ComponentStats",
         "ComponentStatus",
+        "DockerRuntime",
         "Health",
         "LocalRuntime",
         "LogNotFoundError",
@@ -43,6 +44,7 @@ def test_exported_members_are_pinned() -> None:
         "Runtime",
         "RuntimeUnavailableError",
         "StackRuntimeError",
+        "engine_answers",
         "get_runtime",
     }
     assert vntp.runtimes.BUILD_COMMAND == "python -m vntp.toolchain build"
@@ -97,7 +99,8 @@ def test_preflight_reports_each_missing_tool(runtime: LocalRuntime, monkeypatch:
     assert all("python -m vntp.toolchain build" in p.fix for p in problems)
 
 
-def test_runtime_choice() -> None:
+def test_runtime_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")  # no engine: auto means local
     settings = Settings(state_dir=Path("/srv/vntp-unit"))
     assert isinstance(get_runtime("auto", settings), LocalRuntime)
     assert isinstance(get_runtime("local", settings), LocalRuntime)

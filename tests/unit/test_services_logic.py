@@ -81,3 +81,26 @@ async def test_single_flight_shares_the_failure_and_then_retries() -> None:
 def test_hit_ratio() -> None:
     assert CacheStats(hits=3, misses=1, bypasses=0, keys=1, available=True).hit_ratio == 0.75
     assert CacheStats(hits=0, misses=0, bypasses=2, keys=0, available=False).hit_ratio == 0.0
+
+
+def test_the_breaker_fails_fast_after_repeated_failures_then_tries_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vntp.services._errors import UpstreamUnavailable
+    from vntp.services.imisanzu import oracle_client
+
+    now = [1000.0]
+    monkeypatch.setattr(oracle_client.time, "monotonic", lambda: now[0])
+    breaker = oracle_client.CircuitBreaker(trip_after=3, open_for=5.0)
+    for _ in range(2):
+        breaker.check()
+        breaker.failed()
+    breaker.check()  # two failures: still calling
+    breaker.failed()
+    with pytest.raises(UpstreamUnavailable, match="not calling it") as raised:
+        breaker.check()
+    assert raised.value.headers["Retry-After"] == "5"
+    now[0] += 5.0
+    breaker.check()  # one trial call after the pause
+    with pytest.raises(UpstreamUnavailable):
+        breaker.check()  # the others still fail fast while it runs
+    breaker.succeeded()
+    breaker.check()

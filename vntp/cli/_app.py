@@ -232,7 +232,7 @@ class _ProgressView:
             task = self.progress.add_task("", total=1, component=label)
             self.tasks[event.component] = task
         text = self._STYLES.get(event.phase, event.phase)
-        if event.message and event.phase in {"waiting", "failed", "purged"}:
+        if event.message and event.phase in {"starting", "waiting", "failed", "purged"}:
             text += f" [dim]{escape(event.message)}[/]"
         done = event.phase in self._DONE
         self.progress.update(task, description=text, completed=1 if done else 0)

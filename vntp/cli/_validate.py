@@ -25,7 +25,7 @@ from vntp.cli._app import (
 
 if TYPE_CHECKING:
     from vntp.observe._flow import BurstResult, Step
-    from vntp.observe._validate import Check, Report
+    from vntp.observe._validate import Report
     from vntp.runtimes import Runtime
 
 __all__ = ("demo", "register", "validate")
@@ -66,13 +66,7 @@ def run_validation(rt: Runtime, timeout: float, json_mode: bool) -> Report:
     if json_mode:
         return check_stack(rt, timeout=timeout)
     with console().status("Checking the stack and waiting for telemetry in each backend…"):
-
-        def seen(check: Check) -> None:
-            if check.backend == "stack":
-                return
-            console().print(f"  {_mark(check.ok)} {check.backend}: {check.name}")
-
-        return check_stack(rt, timeout=timeout, on_check=seen)
+        return check_stack(rt, timeout=timeout)
 
 
 def validate(runtime: RuntimeOption = None, timeout: TimeoutOption = 60.0, json_output: JsonOption = False) -> None:

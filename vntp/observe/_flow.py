@@ -65,8 +65,9 @@ def walk_flow(
     def employees(r: httpx.Response) -> tuple[bool, str, dict[str, Any]]:
         body = r.json()
         numbers = [e["rssbNumber"] for e in body["items"]]
-        ok = r.status_code == 200 and body["total"] >= 2 and SEED_EMPLOYEE in numbers
-        return ok, f"{body['total']} employees, {', '.join(numbers)}", {"total": body["total"], "rssbNumbers": numbers}
+        shown = ", ".join(numbers[:5]) + (", …" if len(numbers) > 5 else "")
+        ok = r.status_code == 200 and body["total"] >= 2
+        return ok, f"{body['total']} employees: {shown}", {"total": body["total"], "rssbNumbers": numbers}
 
     def contributions(r: httpx.Response) -> tuple[bool, str, dict[str, Any]]:
         body = r.json()
@@ -81,7 +82,10 @@ def walk_flow(
     def local_employees(r: httpx.Response) -> tuple[bool, str, dict[str, Any]]:
         body = r.json()
         numbers = [e["rssbNumber"] for e in body["items"]]
-        fact = "empty: nothing synced yet" if not numbers else f"{body['total']} held locally: {', '.join(numbers)}"
+        if not numbers:
+            fact = "empty: nothing synced yet"
+        else:
+            fact = f"{body['total']} already held, synced by an earlier run: {', '.join(numbers)}"
         return r.status_code == 200, fact, {"total": body["total"], "rssbNumbers": numbers}
 
     def synced(r: httpx.Response) -> tuple[bool, str, dict[str, Any]]:
@@ -101,6 +105,10 @@ def walk_flow(
             cache = r.headers.get("X-Cache", "?")
             body = r.json()
             fact = f"cache {cache}: {body['total']} contributions, {body['totalAmount']:,} RWF"
+            if cache == "HIT" and not expect_hit:
+                fact += " (cached by a run less than a minute ago)"
+            elif cache == "MISS":
+                fact += ", fetched from oracle and now cached"
             ok = r.status_code == 200 and (cache == "HIT" if expect_hit else cache in {"MISS", "HIT"})
             return ok, fact, {"cache": cache, "total": body["total"]}
 
@@ -119,12 +127,12 @@ def walk_flow(
             f"{oracle}/api/v1/contributions?rssbNumber={SEED_EMPLOYEE}",
             of_seed_employee,
         )
-        step("imisanzu lists its employees (empty at first)", f"{imisanzu}/api/v1/employees", local_employees)
+        step("imisanzu lists the employees it holds", f"{imisanzu}/api/v1/employees", local_employees)
         step("imisanzu gets an employee it does not hold", f"{imisanzu}/api/v1/employees/{SEED_EMPLOYEE}", synced)
         step("imisanzu now holds that employee", f"{imisanzu}/api/v1/employees", now_local)
         url = f"{imisanzu}/api/v1/contributions/employee/{SEED_EMPLOYEE}"
-        step("contributions, first call (cache miss)", url, lookup(expect_hit=False))
-        step("contributions, second call (cache hit)", url, lookup(expect_hit=True))
+        step("contributions through imisanzu, first call", url, lookup(expect_hit=False))
+        step("contributions again: now from the cache", url, lookup(expect_hit=True))
         step("cache statistics", f"{imisanzu}/api/v1/contributions/cache/stats", stats)
     return steps
 
@@ -146,9 +154,13 @@ class BurstResult:
 
 
 def load_burst(oracle: str, imisanzu: str, *, seconds: float = 5.0, concurrency: int = 8) -> BurstResult:
-    """A few seconds of traffic, 70 % reads and 30 % writes, so the dashboards have something to show."""
+    """A few seconds of traffic, 70 % reads and 30 % writes, so the dashboards have something to show.
+
+    The employees it creates are deleted afterwards, so a demo can run again and again.
+    """
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+    created: list[str] = []
     errors = 0
 
     async def user(http: httpx.AsyncClient, deadline: float, seed: int) -> None:
@@ -175,6 +187,8 @@ def load_burst(oracle: str, imisanzu: str, *, seconds: float = 5.0, concurrency:
                         f"{oracle}/api/v1/employees",
                         json={"firstname": "Demo", "lastname": "Load", "rssbNumber": number, "dob": "1991-06-01"},
                     )
+                    if response.status_code == 201:
+                        created.append(response.json()["id"])
             except httpx.HTTPError:
                 errors += 1
                 continue
@@ -187,7 +201,12 @@ def load_burst(oracle: str, imisanzu: str, *, seconds: float = 5.0, concurrency:
         began = time.monotonic()
         async with httpx.AsyncClient(timeout=10) as http:
             await asyncio.gather(*(user(http, began + seconds, n) for n in range(concurrency)))
-        return time.monotonic() - began
+            took = time.monotonic() - began
+            # The burst leaves oracle as it found it: what it created, it deletes.
+            for start in range(0, len(created), concurrency):
+                batch = created[start : start + concurrency]
+                await asyncio.gather(*(http.delete(f"{oracle}/api/v1/employees/{id_}") for id_ in batch))
+        return took
 
     took = asyncio.run(run())
     ordered = sorted(latencies)

@@ -22,6 +22,7 @@ from vntp.runtimes._base import (
     RuntimeUnavailableError,
     StackRuntimeError,
 )
+from vntp.runtimes._docker import DockerRuntime, engine_answers
 from vntp.runtimes._local import BUILD_COMMAND, LocalRuntime
 
 __all__ = (
@@ -30,6 +31,7 @@ __all__ = (
     "ComponentState",
     "ComponentStats",
     "ComponentStatus",
+    "DockerRuntime",
     "Health",
     "LocalRuntime",
     "LogNotFoundError",
@@ -40,6 +42,7 @@ __all__ = (
     "Runtime",
     "RuntimeUnavailableError",
     "StackRuntimeError",
+    "engine_answers",
     "get_runtime",
 )
 
@@ -57,8 +60,7 @@ def get_runtime(name: str | None = None, settings: Settings | None = None) -> Ru
         RuntimeUnavailableError: when the runtime cannot be used on this host.
         ValueError: when ``name`` is not a runtime.
 
-    Note:
-        TODO(issue 6): the docker runtime. Until it exists, ``auto`` means ``local``.
+    The Docker SDK is imported only when docker is asked for, or when ``auto`` finds an engine.
     """
     settings = settings or get_settings()
     choice = name or settings.runtime
@@ -66,9 +68,9 @@ def get_runtime(name: str | None = None, settings: Settings | None = None) -> Ru
         msg = f"{choice!r} is not a runtime; choose one of {', '.join(RUNTIMES)}."
         raise ValueError(msg)
     if choice == "docker":
-        msg = (
-            "The docker runtime is not available yet in this version of vntp. "
-            "Use '--runtime local' to run the stack as processes on this host."
-        )
-        raise RuntimeUnavailableError(msg)
+        runtime = DockerRuntime(settings)
+        runtime.client  # noqa: B018 - connects now, so an absent engine is reported here
+        return runtime
+    if choice == "auto" and engine_answers():
+        return DockerRuntime(settings)
     return LocalRuntime(settings)

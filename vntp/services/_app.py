@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from advanced_alchemy.extensions.litestar import EngineConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -67,6 +67,14 @@ def database_config(settings: ServiceSettings, migrations: Path, bind_key: str) 
         before_send_handler="autocommit",
         create_all=False,
         alembic_config=alembic_config(migrations, bind_key),
+        engine_config=EngineConfig(
+            # NOTE: statement parameters hold personal data; they stay out of errors and logs.
+            hide_parameters=True,
+            # A restarted database leaves dead connections in the pool; test each before use.
+            pool_pre_ping=True,
+            pool_timeout=5,
+            connect_args={"timeout": 5},
+        ),
     )
 
 

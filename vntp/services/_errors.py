@@ -7,12 +7,16 @@ get a stack trace, SQL or a driver message.
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from advanced_alchemy.exceptions import DuplicateKeyError, ForeignKeyError, NotFoundError, RepositoryError
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy import exc as sa_exc
+
+from vntp.services._schemas import MATRICULE_PATTERN, PERIOD_PATTERN, RSSB_PATTERN, TEXT_PATTERN
 
 if TYPE_CHECKING:
     from litestar.types import ExceptionHandlersMap
@@ -86,8 +90,50 @@ def _service_error(_: Request[Any, Any, Any], exc: ServiceError) -> Response[dic
     )
 
 
+_MAX_MESSAGE = 300
+_PATTERNS = {
+    repr(RSSB_PATTERN): "digits then one capital letter, e.g. 1023829A or 3100000000A",
+    repr(MATRICULE_PATTERN): "digits then one capital letter, e.g. 3100000000A",
+    repr(PERIOD_PATTERN): "a month as YYYY-MM, between 1900-01 and 2099-12",
+    repr(TEXT_PATTERN): "some visible text, without control characters",
+}
+_REGEX = re.compile(r"Expected `str` matching regex (?P<pattern>'.*')")
+_MISSING = re.compile(r"Object missing required field `(?P<field>[^`]+)`")
+_AT_PATH = re.compile(r" - at `\$\.(?P<field>[\w.]+)`")
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _explain(item: dict[str, Any]) -> dict[str, Any]:
+    """Say in words what a validation error means, with the field's wire name, and keep it short."""
+    message = str(item.get("message", ""))
+    key = item.get("key")
+    if message == "'data'" and key == "data":
+        return {"key": "body", "message": "The request body is missing; send a JSON object.", "source": "body"}
+    if (missing := _MISSING.search(message)) is not None:
+        key, message = missing["field"], f"{missing['field']} is required"
+    elif (path := _AT_PATH.search(message)) is not None:
+        key = path["field"]
+    if (regex := _REGEX.search(message)) is not None:
+        described = _PATTERNS.get(regex["pattern"])
+        if described:
+            message = message.replace(regex.group(0), f"Expected {described}")
+    if key == "data":
+        key = "body"
+    elif isinstance(key, str):
+        key = _camel(key)
+    if len(message) > _MAX_MESSAGE:
+        message = message[:_MAX_MESSAGE] + "…"
+    return {**item, "key": key, "message": message}
+
+
 def _http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     extra = exc.extra if isinstance(exc.extra, list) else ([exc.extra] if exc.extra else None)
+    if extra and exc.status_code == 400:
+        extra = [_explain(item) if isinstance(item, dict) else item for item in extra]
     return Response(
         _body(exc.status_code, exc.detail, extra),
         status_code=exc.status_code,
@@ -116,8 +162,48 @@ def _foreign_key(_: Request[Any, Any, Any], exc: ForeignKeyError) -> Response[di
     )
 
 
+_UNAVAILABLE = (ConnectionError, TimeoutError, sa_exc.InterfaceError, sa_exc.TimeoutError, sa_exc.OperationalError)
+_DATA_EXCEPTION = "22"
+"""SQLSTATE class of values the database cannot hold (bad characters, numbers out of range)."""
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and seen not in chain:
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    return chain
+
+
+def _sqlstate(chain: list[BaseException]) -> str:
+    for item in chain:
+        code = getattr(item, "sqlstate", None) or getattr(getattr(item, "orig", None), "sqlstate", None)
+        if isinstance(code, str):
+            return code
+    return ""
+
+
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    logger.error("unhandled error on %s %s", request.method, request.scope.get("path"), exc_info=exc)
+    chain = _causes(exc)
+    route = request.scope.get("path_template") or "unmatched"
+    if any(isinstance(item, _UNAVAILABLE) or getattr(item, "connection_invalidated", False) for item in chain):
+        logger.warning("database unavailable on %s %s: %s", request.method, route, type(chain[-1]).__name__)
+        return Response(
+            _body(503, "The database is unavailable; try again shortly."),
+            status_code=503,
+            headers={"Retry-After": "5"},
+            media_type=MediaType.JSON,
+        )
+    if _sqlstate(chain).startswith(_DATA_EXCEPTION):
+        return Response(
+            _body(400, "A value in the request cannot be stored (out of range or holding invalid characters)."),
+            status_code=400,
+            media_type=MediaType.JSON,
+        )
+    if isinstance(exc, RecursionError):
+        return Response(_body(400, "The request body nests too deeply."), status_code=400, media_type=MediaType.JSON)
+    logger.error("unhandled %s on %s %s", type(exc).__name__, request.method, route, exc_info=exc)
     return Response(
         _body(500, "Internal server error; the service log has the details."),
         status_code=500,

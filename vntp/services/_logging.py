@@ -26,8 +26,9 @@ class KeyValueFormatter(logging.Formatter):
         line += f" msg={record.getMessage()!r}"
         if context.is_valid:
             line += f" trace_id={context.trace_id:032x} span_id={context.span_id:016x}"
-        if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
+        if record.exc_info and record.exc_info[0] is not None:
+            # One record, one line: the traceback rides along escaped, for log shippers that split on newlines.
+            line += f" exc_type={record.exc_info[0].__name__} traceback={self.formatException(record.exc_info)!r}"
         return line
 
 

@@ -74,6 +74,10 @@ class ServiceSettings:
     """``ORACLE_URL`` (imisanzu): where oracle answers."""
     oracle_timeout: float = 3.0
     """``ORACLE_TIMEOUT``: seconds one call to oracle may take in all."""
+    oracle_fail_fast_after: int = 3
+    """``ORACLE_FAIL_FAST_AFTER``: consecutive oracle failures after which calls fail at once (0: never)."""
+    oracle_fail_fast_for: float = 5.0
+    """``ORACLE_FAIL_FAST_FOR``: seconds calls fail at once before one tries oracle again."""
     cache_ttl: int = 60
     """``CACHE_TTL``: seconds a cached contribution list stays fresh."""
     stale_ttl: int = 86_400
@@ -111,6 +115,8 @@ def load_settings(name: str, *, default_port: int, default_database_url: str) ->
         redis_url=env.get("REDIS_URL") or "redis://localhost:6379/0",
         oracle_url=(env.get("ORACLE_URL") or "http://localhost:3002").rstrip("/"),
         oracle_timeout=_float("ORACLE_TIMEOUT", 3.0),
+        oracle_fail_fast_after=_int("ORACLE_FAIL_FAST_AFTER", 3),
+        oracle_fail_fast_for=_float("ORACLE_FAIL_FAST_FOR", 5.0),
         cache_ttl=_int("CACHE_TTL", 60),
         stale_ttl=_int("STALE_TTL", 86_400),
         redis_timeout=_float("REDIS_TIMEOUT", 0.5),

@@ -297,6 +297,8 @@ class Stack:
         object.__setattr__(self, "components", order_components(self.components))
         owners: dict[int, tuple[Component, Port]] = {}
         for component in self.components:
+            if component.profile != "core" and component.profile not in self.profiles:
+                continue  # a profile that is off holds no port
             for port in component.ports:
                 if port.host_port in owners:
                     other, other_port = owners[port.host_port]

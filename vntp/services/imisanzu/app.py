@@ -18,7 +18,7 @@ from vntp.services._settings import ServiceSettings, load_settings
 from vntp.services._telemetry import setup_telemetry
 from vntp.services.imisanzu.cache import ContributionCache
 from vntp.services.imisanzu.controllers import ContributionController, EmployeeController
-from vntp.services.imisanzu.oracle_client import OracleClient
+from vntp.services.imisanzu.oracle_client import CircuitBreaker, OracleClient
 from vntp.services.imisanzu.services import ContributionLookup, EmployeeService
 
 __all__ = ("BIND_KEY", "MIGRATIONS", "create_app", "settings_from_env")
@@ -49,7 +49,11 @@ def create_app(settings: ServiceSettings | None = None) -> Litestar:
         socket_connect_timeout=settings.redis_timeout,
         health_check_interval=30,
     )
-    oracle = OracleClient(settings.oracle_url, settings.oracle_timeout)
+    oracle = OracleClient(
+        settings.oracle_url,
+        settings.oracle_timeout,
+        breaker=CircuitBreaker(settings.oracle_fail_fast_after or 10**9, settings.oracle_fail_fast_for),
+    )
     telemetry.instrument_httpx(oracle.http)
     lookup = ContributionLookup(ContributionCache(redis, settings.cache_ttl, settings.stale_ttl), oracle)
 

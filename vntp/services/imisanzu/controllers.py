@@ -20,7 +20,7 @@ __all__ = ("ContributionController", "EmployeeController")
 _RSSB = re.compile(RSSB_PATTERN)
 
 Limit = Annotated[int, Parameter(ge=1, le=1000, description="Page size")]
-Offset = Annotated[int, Parameter(ge=0, description="Items to skip")]
+Offset = Annotated[int, Parameter(ge=0, le=1_000_000_000, description="Items to skip")]
 
 
 def _check_rssb(value: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import anyio
@@ -12,7 +13,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from vntp.services._errors import UpstreamUnavailable
 from vntp.services._instruments import oracle_api_calls
 
-__all__ = ("OracleClient",)
+__all__ = ("CircuitBreaker", "OracleClient")
 
 logger = logging.getLogger(__name__)
 
@@ -20,10 +21,53 @@ _PAGE = 1000
 _MAX_PAGES = 20
 
 
+_TRIP_AFTER = 3
+"""Consecutive failures after which imisanzu stops calling oracle for a while."""
+_OPEN_FOR = 5.0
+"""Seconds during which calls fail at once; then one call may try again."""
+
+
+class CircuitBreaker:
+    """Fail fast while oracle keeps failing, so a hung oracle does not cost every request a full time-out."""
+
+    def __init__(self, trip_after: int = _TRIP_AFTER, open_for: float = _OPEN_FOR) -> None:
+        self.trip_after = trip_after
+        self.open_for = open_for
+        self.failures = 0
+        self.open_until = 0.0
+
+    def check(self) -> None:
+        """Raise :class:`UpstreamUnavailable` while open; let one trial call through when the time is up."""
+        now = time.monotonic()
+        if now < self.open_until:
+            retry = max(1, round(self.open_until - now))
+            msg = f"oracle failed {self.failures} times in a row; not calling it for {retry} s. Try again shortly."
+            raise UpstreamUnavailable(msg, retry_after=retry)
+        if self.failures >= self.trip_after:
+            self.open_until = now + self.open_for  # NOTE: half-open: this caller tries, others wait for it
+
+    def succeeded(self) -> None:
+        self.failures = 0
+        self.open_until = 0.0
+
+    def failed(self) -> None:
+        self.failures += 1
+        if self.failures >= self.trip_after:
+            self.open_until = time.monotonic() + self.open_for
+
+
 class OracleClient:
     """Calls oracle's API; any failure to get an answer in time becomes :class:`UpstreamUnavailable`."""
 
-    def __init__(self, base_url: str, timeout: float, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float,
+        *,
+        breaker: CircuitBreaker | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.breaker = breaker or CircuitBreaker()
         self.timeout = timeout
         self.http = httpx.AsyncClient(
             base_url=base_url,
@@ -39,14 +83,21 @@ class OracleClient:
 
     async def _get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         """GET one JSON document; connection failures get one more try, all within ``timeout``."""
+        try:
+            self.breaker.check()
+        except UpstreamUnavailable:
+            oracle_api_calls.add(1, {"endpoint": path, "outcome": "short_circuit"})
+            raise
         self.calls += 1
         outcome = "error"
         try:
             body = await self._request(path, params)
             outcome = "ok"
+            self.breaker.succeeded()
             return body
         except UpstreamUnavailable as exc:
             outcome = "timeout" if isinstance(exc.__cause__, (TimeoutError, httpx.TimeoutException)) else "unavailable"
+            self.breaker.failed()
             raise
         finally:
             oracle_api_calls.add(1, {"endpoint": path, "outcome": outcome})

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from advanced_alchemy.filters import LimitOffset, OrderBy
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import select
@@ -24,6 +23,7 @@ from vntp.services._instruments import (
     contribution_fetch_duration,
     employee_syncs,
 )
+from vntp.services._paging import page_of
 from vntp.services.imisanzu.cache import CacheUnavailable, ContributionCache, SingleFlight
 from vntp.services.imisanzu.models import Employee
 from vntp.services.imisanzu.oracle_client import OracleClient
@@ -42,10 +42,7 @@ class EmployeeService(SQLAlchemyAsyncRepositoryService[Employee]):
     repository_type = Repository
 
     async def page(self, limit: int, offset: int) -> tuple[list[Employee], int]:
-        items, total = await self.list_and_count(
-            LimitOffset(limit=limit, offset=offset), OrderBy(field_name="rssb_number", sort_order="asc")
-        )
-        return list(items), total
+        return await page_of(self, limit, offset, "rssb_number")
 
     async def local(self, rssb_number: str) -> Employee | None:
         return await self.get_one_or_none(rssb_number=rssb_number)

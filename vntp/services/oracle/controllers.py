@@ -26,7 +26,7 @@ __all__ = ("ContributionController", "EmployeeController", "EmployerController")
 T = TypeVar("T")
 
 Limit = Annotated[int, Parameter(ge=1, le=1000, description="Page size")]
-Offset = Annotated[int, Parameter(ge=0, description="Items to skip")]
+Offset = Annotated[int, Parameter(ge=0, le=1_000_000_000, description="Items to skip")]
 
 
 def _page(items: list[Any], total: int, limit: int, offset: int, kind: type[T]) -> wire.Page[T]:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from vntp.services._schemas import Amount, Matricule, Name, Period, RssbNumber
+from vntp.services._schemas import TEXT_PATTERN, Amount, Matricule, Name, Period, RssbNumber, check_birth_date
 
 __all__ = (
     "ContributionCreate",
@@ -18,7 +18,7 @@ __all__ = (
     "EmployerUpdate",
 )
 
-CompanyName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+CompanyName = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=TEXT_PATTERN)]
 
 
 class EmployeeCreate(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
@@ -27,12 +27,19 @@ class EmployeeCreate(msgspec.Struct, rename="camel", forbid_unknown_fields=True)
     rssb_number: RssbNumber
     dob: dt.date
 
+    def __post_init__(self) -> None:
+        check_birth_date(self.dob)
+
 
 class EmployeeUpdate(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     firstname: Name | msgspec.UnsetType = msgspec.UNSET
     lastname: Name | msgspec.UnsetType = msgspec.UNSET
     rssb_number: RssbNumber | msgspec.UnsetType = msgspec.UNSET
     dob: dt.date | msgspec.UnsetType = msgspec.UNSET
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.dob, msgspec.UnsetType):
+            check_birth_date(self.dob)
 
 
 class EmployerCreate(msgspec.Struct, rename="camel", forbid_unknown_fields=True):

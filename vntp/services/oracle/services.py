@@ -9,13 +9,14 @@ from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.exceptions import IntegrityError, NotFoundError
-from advanced_alchemy.filters import CollectionFilter, ComparisonFilter, LimitOffset, OrderBy, StatementFilter
+from advanced_alchemy.filters import CollectionFilter, ComparisonFilter, StatementFilter
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import select
 
 from vntp.services._errors import ClientError, ConflictError, NotFound
 from vntp.services._instruments import contributions_created, employees_created, employers_created
+from vntp.services._paging import page_of
 from vntp.services.oracle.models import Contribution, Employee, Employer
 
 __all__ = ("ContributionService", "EmployeeService", "EmployerService", "translate_errors")
@@ -57,12 +58,6 @@ def translate_errors(entity: str, unique: str) -> Iterator[None]:
         raise
 
 
-class _Page:
-    @staticmethod
-    def filters(limit: int, offset: int, order: str) -> list[StatementFilter]:
-        return [LimitOffset(limit=limit, offset=offset), OrderBy(field_name=order, sort_order="asc")]
-
-
 class EmployeeService(SQLAlchemyAsyncRepositoryService[Employee]):
     """Employees of oracle."""
 
@@ -72,11 +67,10 @@ class EmployeeService(SQLAlchemyAsyncRepositoryService[Employee]):
     repository_type = Repository
 
     async def page(self, limit: int, offset: int, rssb_number: str | None = None) -> tuple[list[Employee], int]:
-        filters = _Page.filters(limit, offset, "rssb_number")
+        filters: list[StatementFilter] = []
         if rssb_number is not None:
             filters.append(CollectionFilter(field_name="rssb_number", values=[rssb_number]))
-        items, total = await self.list_and_count(*filters)
-        return list(items), total
+        return await page_of(self, limit, offset, "rssb_number", *filters)
 
     async def fetch(self, item_id: UUID) -> Employee:
         with translate_errors("employee", "rssbNumber"):
@@ -107,8 +101,7 @@ class EmployerService(SQLAlchemyAsyncRepositoryService[Employer]):
     repository_type = Repository
 
     async def page(self, limit: int, offset: int) -> tuple[list[Employer], int]:
-        items, total = await self.list_and_count(*_Page.filters(limit, offset, "matricule"))
-        return list(items), total
+        return await page_of(self, limit, offset, "matricule")
 
     async def fetch(self, item_id: UUID) -> Employer:
         with translate_errors("employer", "matricule"):
@@ -151,7 +144,7 @@ class ContributionService(SQLAlchemyAsyncRepositoryService[Contribution]):
         if period_from and period_to and period_from > period_to:
             msg = f"periodFrom {period_from!r} is after periodTo {period_to!r}; swap them."
             raise ClientError(msg, field="periodFrom")
-        filters = _Page.filters(limit, offset, "period")
+        filters: list[StatementFilter] = []
         if rssb_number is not None:
             filters.append(CollectionFilter(field_name="rssb_number", values=[rssb_number]))
         if matricule is not None:
@@ -160,8 +153,7 @@ class ContributionService(SQLAlchemyAsyncRepositoryService[Contribution]):
             filters.append(ComparisonFilter(field_name="period", operator="ge", value=period_from))
         if period_to is not None:
             filters.append(ComparisonFilter(field_name="period", operator="le", value=period_to))
-        items, total = await self.list_and_count(*filters)
-        return list(items), total
+        return await page_of(self, limit, offset, "period", *filters)
 
     async def fetch(self, item_id: UUID) -> Contribution:
         with translate_errors("contribution", "period"):
