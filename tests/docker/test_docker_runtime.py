@@ -117,6 +117,16 @@ def test_validate_passes_on_docker(docker_stack: DockerStack, up: dict[str, Any]
     assert code == 0, failed or report
 
 
+def test_demo_passes_on_docker(docker_stack: DockerStack, up: dict[str, Any]) -> None:
+    code, report = _vntp(docker_stack, "demo", "--burst", "2")
+    assert code == 0, [s for s in report.get("steps", []) if not s["ok"]] or report.get("validate")
+    assert report["runtime"] == "docker"
+    assert all(step["ok"] for step in report["steps"])
+    assert report["burst"]["errors"] == 0
+    assert report["validate"]["ok"] is True
+    assert {"oracle", "imisanzu", "prometheus", "jaeger"} <= set(report["links"])
+
+
 def test_a_killed_or_removed_container_is_restored_by_up(docker_stack: DockerStack, up: dict[str, Any]) -> None:
     runtime = docker_stack.runtime
     runtime.kill_component("oracle")
