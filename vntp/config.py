@@ -23,6 +23,7 @@ as an override and checked against the stack's components when the stack is buil
 from __future__ import annotations
 
 import functools
+import ipaddress
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -168,6 +169,14 @@ class Settings:
             images[override_key(key)] = value.strip()
         object.__setattr__(self, "images", images)
         object.__setattr__(self, "state_dir", Path(self.state_dir).expanduser())
+        try:
+            ipaddress.ip_address(self.bind_host)
+        except ValueError as exc:
+            msg = (
+                f"VNTP_BIND_HOST={self.bind_host!r} is not an IP address; ports are published on an address "
+                "such as 127.0.0.1 (the default) or 0.0.0.0 (every interface)."
+            )
+            raise ConfigError(msg) from exc
         object.__setattr__(self, "files_dir", Path(self.files_dir).expanduser())
 
     @property

@@ -196,3 +196,18 @@ def test_startup_does_not_import_heavy_modules(action: str) -> None:
     code = _PROBE.format(action=action, heavy=HEAVY_MODULES)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_bind_host_that_is_no_address_is_a_usage_error() -> None:
+    from typer.testing import CliRunner
+
+    from vntp.cli import app
+    from vntp.config import get_settings
+
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["status"], env={"VNTP_BIND_HOST": "notahost"})
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert "VNTP_BIND_HOST" in result.output
