@@ -50,7 +50,9 @@ __all__ = (
 def get_runtime(name: str | None = None, settings: Settings | None = None) -> Runtime:
     """Return the runtime called ``name``: ``auto``, ``local`` or ``docker``.
 
-    ``auto`` picks docker when an engine answers, else local.
+    ``auto`` picks the local runtime when this stack already runs (or ran) there as processes,
+    else docker when an engine answers, else local: so ``status`` and ``down`` find the stack that
+    ``up --runtime local`` started even on a host with Docker.
 
     Args:
         name: The runtime; ``settings.runtime`` (``VNTP_RUNTIME``) when None.
@@ -71,6 +73,7 @@ def get_runtime(name: str | None = None, settings: Settings | None = None) -> Ru
         runtime = DockerRuntime(settings)
         runtime.client  # noqa: B018 - connects now, so an absent engine is reported here
         return runtime
-    if choice == "auto" and engine_answers():
+    local = LocalRuntime(settings)
+    if choice == "auto" and not local.holds_stack() and engine_answers():
         return DockerRuntime(settings)
-    return LocalRuntime(settings)
+    return local

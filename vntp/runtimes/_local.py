@@ -176,6 +176,10 @@ class LocalRuntime(Runtime):
         """Where the log of component ``name`` is written."""
         return self.root / "logs" / f"{name}.log"
 
+    def holds_stack(self) -> bool:
+        """Whether this stack was started here as processes and not yet taken down."""
+        return (self.root / "stack.json").exists() or any((self.root / "run").glob("*.json"))
+
     def telemetry_export(self) -> Iterator[str]:
         """Lines of the collector's file export, rotated backups first."""
         folder = self.data_dir("otel-collector")
