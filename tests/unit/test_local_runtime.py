@@ -115,3 +115,15 @@ def test_status_of_a_fresh_state_folder_lists_core_as_stopped(runtime: LocalRunt
     assert [s.state for s in statuses] == ["stopped"] * 8
     assert not any(s.ok for s in statuses)
     assert not runtime.root.exists()  # looking does not create anything
+
+
+def test_auto_finds_a_local_stack_before_docker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import vntp.runtimes as runtimes
+    from vntp.config import Settings
+
+    monkeypatch.setattr(runtimes, "engine_answers", lambda: True)
+    settings = Settings(state_dir=tmp_path, stack="auto")
+    assert runtimes.get_runtime("auto", settings).name == "docker"
+    (tmp_path / "auto").mkdir()
+    (tmp_path / "auto" / "stack.json").write_text("{}")
+    assert runtimes.get_runtime("auto", settings).name == "local"
