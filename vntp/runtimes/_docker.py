@@ -54,8 +54,7 @@ from vntp.runtimes._base import (
     RuntimeUnavailableError,
     StackRuntimeError,
 )
-from vntp.runtimes._probes import port_holders, probe
-from vntp.runtimes._servers import port_is_free
+from vntp.runtimes._probes import port_problems, probe
 from vntp.stack import Component, Stack
 from vntp.stack.containers import (
     COMPONENT_LABEL,
@@ -262,27 +261,7 @@ class DockerRuntime(Runtime):
         return problems
 
     def _check_ports(self, stack: Stack, components: list[Component]) -> list[Problem]:
-        taken = [
-            (component, port)
-            for component in components
-            for port in component.ports
-            if not port_is_free(port.host_port, stack.bind_host or "127.0.0.1")
-        ]
-        holders = port_holders({port.host_port for _, port in taken}) if taken else {}
-        problems = []
-        for component, port in taken:
-            holder = holders.get(port.host_port)
-            held = f" by {holder}" if holder else ""
-            problems.append(
-                Problem(
-                    component.name,
-                    f"Port {port.host_port} ({component.name} {port.name}) is already in use{held}.",
-                    f"Stop what holds it, or move {component.name} to a free port with {port.env_var}=<port>.",
-                    kind="port",
-                    port=port.host_port,
-                )
-            )
-        return problems
+        return port_problems(components, stack.bind_host)
 
     def _check_files(self, stack: Stack, components: list[Component]) -> list[Problem]:
         problems = []

@@ -47,13 +47,12 @@ from vntp.runtimes._base import (
     Runtime,
     StackRuntimeError,
 )
-from vntp.runtimes._probes import port_holders, probe
+from vntp.runtimes._probes import port_problems, probe
 from vntp.runtimes._servers import (
     LocalServerError,
     PostgresCluster,
     RedisServer,
     find_postgres_bindir,
-    port_is_free,
 )
 from vntp.stack import Component, Stack
 
@@ -308,30 +307,7 @@ class LocalRuntime(Runtime):
         return problems
 
     def _check_ports(self, stack: Stack, components: list[Component]) -> list[Problem]:
-        taken = [
-            (component, port)
-            for component in components
-            if component.local is not None
-            for port in component.ports
-            if not port_is_free(port.host_port, stack.bind_host if stack.bind_host else "127.0.0.1")
-        ]
-        if not taken:
-            return []
-        holders = port_holders({port.host_port for _, port in taken})
-        problems = []
-        for component, port in taken:
-            holder = holders.get(port.host_port)
-            held = f" by {holder}" if holder else ""
-            problems.append(
-                Problem(
-                    component.name,
-                    f"Port {port.host_port} ({component.name} {port.name}) is already in use{held}.",
-                    f"Stop what holds it, or move {component.name} to a free port with {port.env_var}=<port>.",
-                    kind="port",
-                    port=port.host_port,
-                )
-            )
-        return problems
+        return port_problems([c for c in components if c.local is not None], stack.bind_host)
 
     def _check_binaries(self, components: list[Component]) -> list[Problem]:
         problems = []

@@ -6,12 +6,15 @@ import contextlib
 import socket
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 
 import psutil
 
+from vntp.runtimes._base import Problem
+from vntp.runtimes._servers import port_is_free
 from vntp.stack import Component
 
-__all__ = ("port_holders", "probe")
+__all__ = ("port_holders", "port_problems", "probe")
 
 # Local URLs must never go through a proxy configured for the outside world.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -75,3 +78,23 @@ def port_holders(ports: set[int]) -> dict[int, str]:
                 name = "?"
             found[conn.laddr.port] = f"pid {conn.pid} ({name})"
     return found
+
+
+def port_problems(components: Iterable[Component], host: str) -> list[Problem]:
+    """One problem per published port of ``components`` that something else already holds on ``host``."""
+    taken = [(c, port) for c in components for port in c.ports if not port_is_free(port.host_port, host or "127.0.0.1")]
+    holders = port_holders({port.host_port for _, port in taken}) if taken else {}
+    problems = []
+    for component, port in taken:
+        holder = holders.get(port.host_port)
+        held = f" by {holder}" if holder else ""
+        problems.append(
+            Problem(
+                component.name,
+                f"Port {port.host_port} ({component.name} {port.name}) is already in use{held}.",
+                f"Stop what holds it, or move {component.name} to a free port with {port.env_var}=<port>.",
+                kind="port",
+                port=port.host_port,
+            )
+        )
+    return problems
