@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 
 import pytest
 
@@ -104,3 +105,42 @@ def test_the_breaker_fails_fast_after_repeated_failures_then_tries_again(monkeyp
         breaker.check()  # the others still fail fast while it runs
     breaker.succeeded()
     breaker.check()
+
+
+class _DriverError(Exception):
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+def _wrapped(cause: BaseException) -> Exception:
+    try:
+        try:
+            raise cause
+        except BaseException as exc:
+            raise RuntimeError("repository failed") from exc
+    except RuntimeError as outer:
+        return outer
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (_wrapped(socket.gaierror(-2, "Name or service not known")), 503),
+        (_wrapped(ConnectionRefusedError(111, "refused")), 503),
+        (_wrapped(_DriverError("57P03")), 503),
+        (_wrapped(_DriverError("08006")), 503),
+        (_wrapped(_DriverError("22021")), 400),
+        (RecursionError("deep"), 400),
+        (ValueError("a bug"), 500),
+    ],
+)
+def test_one_place_maps_server_side_errors(error: Exception, status: int) -> None:
+    from litestar.testing import RequestFactory
+
+    from vntp.services._errors import exception_handlers
+
+    response = exception_handlers[Exception](RequestFactory().get("/api/v1/employees"), error)
+    assert response.status_code == status
+    assert ("Retry-After" in response.headers) == (status == 503)
+    assert "Traceback" not in str(response.content)

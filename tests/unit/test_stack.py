@@ -159,7 +159,7 @@ def test_default_ports_images_and_bind_address() -> None:
     }
     assert stack.bind_host == "127.0.0.1"
     images = {c.name: c.image for c in stack.components}
-    assert images["postgres-oracle"].startswith("postgres:16")
+    assert images["postgres-oracle"].startswith("postgres:15")
     assert images["redis"].startswith("redis:7")
     assert images["otel-collector"].startswith("otel/opentelemetry-collector-contrib:")
     assert images["prometheus"].startswith("prom/prometheus:")

@@ -54,7 +54,7 @@ class Problem:
     """What is wrong, as a sentence."""
     fix: str
     """How to fix it, as a sentence."""
-    kind: Literal["port", "binary", "memory", "file", "permission", "unsupported"] = "binary"
+    kind: Literal["port", "binary", "image", "memory", "file", "permission", "unsupported"] = "binary"
     """The kind of check that failed."""
     port: int | None = None
     """The host port concerned, for ``port`` problems."""

@@ -25,6 +25,7 @@ command line starts.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import logging
 import os
@@ -356,11 +357,13 @@ class DockerRuntime(Runtime):
                         f"The image {component.image!r} of {component.name} is not on this engine and could not "
                         f"be {how} ({str(reason).strip()[:300]}).",
                         f"Get it onto the engine yourself, or point {component.name} at another image with "
-                        f"{_image_env_var(component.name)}=<image> (or 'images:' in vntp.yaml). {OFFLINE_HINT}",
-                        kind="binary",
+                        f"{_image_env_var(component.name)}=<image> (or 'images:' in vntp.yaml).",
+                        kind="image",
                     )
                 )
         if problems:
+            last = problems[-1]
+            problems[-1] = dataclasses.replace(last, fix=f"{last.fix} {OFFLINE_HINT}")  # once, not per image
             raise PreflightError(problems)
         return ids
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
+import shutil
 import socket
+import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
@@ -11,7 +14,7 @@ from collections.abc import Iterable
 import psutil
 
 from vntp.runtimes._base import Problem
-from vntp.runtimes._servers import port_is_free
+from vntp.runtimes._servers import LocalServerError, find_postgres_bindir, port_is_free
 from vntp.stack import Component
 
 __all__ = ("port_holders", "port_problems", "probe")
@@ -56,7 +59,45 @@ def probe(component: Component, host: str, timeout: float | None = None) -> tupl
     wait = check.timeout if timeout is None else timeout
     if check.kind == "http":
         return _http(host, port, check.path, wait)
+    if check.kind == "command" and check.command:
+        answered = _command_from_host(check.command, host, port, wait)
+        if answered is not None:
+            return answered
     return _tcp(host, port, wait)
+
+
+def _command_from_host(command: tuple[str, ...], host: str, port: int, wait: float) -> tuple[bool, str] | None:
+    """Run a container's own check (``pg_isready``, ``redis-cli ping``) from this host, when the tool is here.
+
+    An open port is not enough: a Postgres that is shutting down still accepts TCP but refuses logins.
+    """
+    program, options = command[0], list(command[1:])
+    if program == "pg_isready":
+        try:
+            binary = str(find_postgres_bindir() / "pg_isready")
+        except LocalServerError:
+            return None
+        keep: list[str] = []
+        for flag, value in itertools.pairwise(options):
+            if flag in {"-U", "-d"}:
+                keep += [flag, value]
+        argv = [binary, "-h", host, "-p", str(port), "-t", str(max(1, round(wait))), *keep]
+    elif program == "redis-cli":
+        binary_path = shutil.which("redis-cli")
+        if binary_path is None:
+            return None
+        argv = [binary_path, "-h", host, "-p", str(port), *options]
+    else:
+        return None
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=wait + 2, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, f"{program} failed ({type(exc).__name__})"
+    answer = (result.stdout or result.stderr).strip().splitlines()
+    said = answer[-1] if answer else f"exit {result.returncode}"
+    if program == "redis-cli":
+        return said == "PONG", f"redis-cli ping: {said}"
+    return result.returncode == 0, f"pg_isready: {said}"
 
 
 def port_holders(ports: set[int]) -> dict[int, str]:

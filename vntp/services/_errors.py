@@ -162,7 +162,10 @@ def _foreign_key(_: Request[Any, Any, Any], exc: ForeignKeyError) -> Response[di
     )
 
 
-_UNAVAILABLE = (ConnectionError, TimeoutError, sa_exc.InterfaceError, sa_exc.TimeoutError, sa_exc.OperationalError)
+_UNAVAILABLE = (OSError, TimeoutError, sa_exc.InterfaceError, sa_exc.TimeoutError, sa_exc.OperationalError)
+"""Errors that mean the database cannot be reached (refused, unknown host, timed out), not a bad request."""
+_UNAVAILABLE_STATES = ("08", "57P")
+"""SQLSTATE classes of a database that cannot serve now: connection exceptions, shutting down or starting."""
 _DATA_EXCEPTION = "22"
 """SQLSTATE class of values the database cannot hold (bad characters, numbers out of range)."""
 
@@ -187,7 +190,10 @@ def _sqlstate(chain: list[BaseException]) -> str:
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     chain = _causes(exc)
     route = request.scope.get("path_template") or "unmatched"
-    if any(isinstance(item, _UNAVAILABLE) or getattr(item, "connection_invalidated", False) for item in chain):
+    unreachable = any(
+        isinstance(item, _UNAVAILABLE) or getattr(item, "connection_invalidated", False) for item in chain
+    )
+    if unreachable or _sqlstate(chain).startswith(_UNAVAILABLE_STATES):
         logger.warning("database unavailable on %s %s: %s", request.method, route, type(chain[-1]).__name__)
         return Response(
             _body(503, "The database is unavailable; try again shortly."),

@@ -25,8 +25,9 @@ __all__ = ("DEFAULT_IMAGES", "build_stack")
 logger = logging.getLogger(__name__)
 
 DEFAULT_IMAGES = {
-    "postgres-imisanzu": "postgres:16-alpine",
-    "postgres-oracle": "postgres:16-alpine",
+    # NOTE: the Debian-based image (uid 999), like the offline stand-in, so one volume suits both.
+    "postgres-imisanzu": "postgres:15",
+    "postgres-oracle": "postgres:15",
     "redis": "redis:7-alpine",
     "prometheus": "prom/prometheus:v3.16.0",
     "jaeger": "jaegertracing/jaeger:2.12.0",

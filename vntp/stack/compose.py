@@ -36,8 +36,10 @@ _HEADER = """\
 #   docker compose -f stack/compose.yaml -p vntp --profile grafana up -d
 #   docker compose -f stack/compose.yaml -p vntp down -v                # -v also drops the data
 #
-# Ports are published on 127.0.0.1 only. `vntp up --runtime docker` runs the same containers through
-# the Docker SDK, and can point every component at another image (VNTP_<COMPONENT>_IMAGE).
+# With Compose v1 (Debian's docker-compose package) the command is `docker-compose` instead.
+# Ports are published on 127.0.0.1 only. Images are the official ones; `vntp up --runtime docker`
+# runs the same containers through the Docker SDK and can point each component at another image
+# (VNTP_<COMPONENT>_IMAGE, or VNTP_CONFIG=stack/images/offline.yaml for the offline stand-ins).
 """
 
 

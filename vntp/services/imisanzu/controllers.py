@@ -25,7 +25,8 @@ Offset = Annotated[int, Parameter(ge=0, le=1_000_000_000, description="Items to 
 
 def _check_rssb(value: str) -> str:
     if not _RSSB.match(value):
-        msg = f"rssbNumber {value!r} is malformed: expected digits then one capital letter, e.g. 1023829A."
+        shown = repr(value) if len(value) <= 32 else f"{value[:32]!r}…"
+        msg = f"rssbNumber {shown} is malformed: expected digits then one capital letter, e.g. 1023829A."
         raise ClientError(msg, field="rssbNumber")
     return value
 
