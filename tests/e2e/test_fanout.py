@@ -177,9 +177,11 @@ def test_the_seed_flow_reaches_every_backend_with_matching_values(fanout: Fanout
         sid: next((r["spanID"] for r in span.get("references", []) if r["refType"] == "CHILD_OF"), None)
         for sid, span in spans.items()
     }
+    tags = {sid: {t["key"]: t["value"] for t in span["tags"]} for sid, span in spans.items()}
     front = next(s for s in spans if service[s] == "imisanzu" and kind[s] == "server")
+    # The httpx span, not a Redis one: both are client spans named GET.
     client = next(
-        s for s in spans if service[s] == "imisanzu" and kind[s] == "client" and spans[s]["operationName"] == "GET"
+        s for s in spans if service[s] == "imisanzu" and kind[s] == "client" and "http.request.method" in tags[s]
     )
     back = next(s for s in spans if service[s] == "oracle" and kind[s] == "server")
     database = [s for s in spans if service[s] == "oracle" and kind[s] == "client"]
