@@ -128,7 +128,11 @@ def walk_flow(
             of_seed_employee,
         )
         step("imisanzu lists the employees it holds", f"{imisanzu}/api/v1/employees", local_employees)
-        step("imisanzu gets an employee it does not hold", f"{imisanzu}/api/v1/employees/{SEED_EMPLOYEE}", synced)
+        step(
+            "imisanzu gets an employee by rssbNumber (auto-sync)",
+            f"{imisanzu}/api/v1/employees/{SEED_EMPLOYEE}",
+            synced,
+        )
         step("imisanzu now holds that employee", f"{imisanzu}/api/v1/employees", now_local)
         url = f"{imisanzu}/api/v1/contributions/employee/{SEED_EMPLOYEE}"
         step("contributions through imisanzu, first call", url, lookup(expect_hit=False))
