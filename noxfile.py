@@ -24,8 +24,8 @@ def unit(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    session.run(sys.executable, "-m", "ruff", "check", "vntp", "tests", "noxfile.py")
-    session.run(sys.executable, "-m", "ruff", "format", "--check", "vntp", "tests", "noxfile.py")
+    session.run(sys.executable, "-m", "ruff", "check", "vntp", "tests", "bench", "noxfile.py")
+    session.run(sys.executable, "-m", "ruff", "format", "--check", "vntp", "tests", "bench", "noxfile.py")
 
 
 @nox.session
