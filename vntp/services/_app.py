@@ -87,9 +87,7 @@ def build_app(
     route_handlers: Sequence[ControllerRouterHandler],
     dependencies: Mapping[str, Any],
     checks: Mapping[str, ReadinessCheck] | None = None,
-    on_startup: Sequence[Callable[..., Any]] = (),
     on_shutdown: Sequence[Callable[..., Any]] = (),
-    plugins: Sequence[Any] = (),
 ) -> Litestar:
     """Assemble a service app; the production app and the tested app are this one."""
 
@@ -103,16 +101,15 @@ def build_app(
         telemetry.shutdown()
 
     async def database_answers() -> None:
-        async with db.get_engine().connect() as connection:
+        async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
     return Litestar(
         route_handlers=[*route_handlers, *health_handlers({"database": database_answers, **(checks or {})})],
         dependencies=dict(dependencies),
-        plugins=[SQLAlchemyPlugin(config=db), *plugins, *([otel_plugin] if otel_plugin else [])],
+        plugins=[SQLAlchemyPlugin(config=db), *([otel_plugin] if otel_plugin else [])],
         exception_handlers=exception_handlers,
         middleware=[route_telemetry_middleware],
-        on_startup=list(on_startup),
         on_shutdown=[*on_shutdown, flush_telemetry],
         openapi_config=OpenAPIConfig(
             title=settings.name,

@@ -28,6 +28,7 @@ __all__ = (
     "ServiceError",
     "UpstreamUnavailable",
     "exception_handlers",
+    "sqlstate",
 )
 
 logger = logging.getLogger(__name__)
@@ -171,6 +172,7 @@ _DATA_EXCEPTION = "22"
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every exception it was raised from or during, outermost first."""
     chain: list[BaseException] = []
     seen: BaseException | None = exc
     while seen is not None and seen not in chain:
@@ -179,8 +181,9 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return chain
 
 
-def _sqlstate(chain: list[BaseException]) -> str:
-    for item in chain:
+def sqlstate(exc: BaseException) -> str:
+    """The Postgres SQLSTATE behind a wrapped database error, or "" when there is none."""
+    for item in _causes(exc):
         code = getattr(item, "sqlstate", None) or getattr(getattr(item, "orig", None), "sqlstate", None)
         if isinstance(code, str):
             return code
@@ -193,7 +196,8 @@ def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[
     unreachable = any(
         isinstance(item, _UNAVAILABLE) or getattr(item, "connection_invalidated", False) for item in chain
     )
-    if unreachable or _sqlstate(chain).startswith(_UNAVAILABLE_STATES):
+    state = sqlstate(exc)
+    if unreachable or state.startswith(_UNAVAILABLE_STATES):
         logger.warning("database unavailable on %s %s: %s", request.method, route, type(chain[-1]).__name__)
         return Response(
             _body(503, "The database is unavailable; try again shortly."),
@@ -201,7 +205,7 @@ def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[
             headers={"Retry-After": "5"},
             media_type=MediaType.JSON,
         )
-    if _sqlstate(chain).startswith(_DATA_EXCEPTION):
+    if state.startswith(_DATA_EXCEPTION):
         return Response(
             _body(400, "A value in the request cannot be stored (out of range or holding invalid characters)."),
             status_code=400,

@@ -18,15 +18,16 @@ from vntp.services._instruments import http_request_duration, http_requests
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ("route_telemetry_middleware",)
+__all__ = ("UNOBSERVED_PATHS", "route_telemetry_middleware")
 
-_QUIET = ("/health", "/ready", "/docs", "/schema")
+UNOBSERVED_PATHS = ("/health", "/ready", "/docs", "/schema")
+"""Path prefixes that make no spans, HTTP metrics or access log lines: probes and API docs."""
 access_logger = logging.getLogger("vntp.access")
 
 
 def route_telemetry_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP or scope["path"].startswith(_QUIET):
+        if scope["type"] != ScopeType.HTTP or scope["path"].startswith(UNOBSERVED_PATHS):
             await app(scope, receive, send)
             return
         method = str(scope.get("method", "GET"))

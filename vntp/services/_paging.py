@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from advanced_alchemy.filters import LimitOffset, OrderBy, StatementFilter
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from litestar.params import Parameter
 
-__all__ = ("page_of",)
+__all__ = ("Limit", "Offset", "page_of")
 
 ModelT = TypeVar("ModelT", bound=Any)
+
+Limit = Annotated[int, Parameter(ge=1, le=1000, description="Page size")]
+"""The ``limit`` query parameter of every list."""
+Offset = Annotated[int, Parameter(ge=0, le=1_000_000_000, description="Items to skip")]
+"""The ``offset`` query parameter of every list."""
 
 
 async def page_of(

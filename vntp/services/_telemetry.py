@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import metrics, trace
+
+from vntp.services._http import UNOBSERVED_PATHS
 
 if TYPE_CHECKING:
     from litestar.plugins.opentelemetry import OpenTelemetryPlugin
@@ -39,8 +42,6 @@ _SHUTDOWN_BUDGET = 3.0
 
 _DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0)
 """Histogram boundaries in seconds, for every ``*duration*`` instrument."""
-
-_NOT_TRACED = [r"^/health$", r"^/ready$", r"^/docs", r"^/schema"]
 
 
 class TelemetryConfigError(ValueError):
@@ -132,7 +133,7 @@ class Telemetry:
             tracer_provider=self.tracer_provider,
             # NOTE: HTTP metrics are recorded by vntp's route middleware, which knows the route template.
             meter_provider=NoOpMeterProvider(),
-            exclude=_NOT_TRACED,
+            exclude=[f"^{re.escape(path)}" for path in UNOBSERVED_PATHS],
             exclude_spans=["receive", "send"],
             scope_span_details_extractor=_span_details,
         )

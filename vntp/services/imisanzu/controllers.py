@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
 
 import msgspec
 from litestar import Controller, Response, get
-from litestar.params import Parameter
 
 from vntp.services import _schemas as wire
 from vntp.services._errors import ClientError
+from vntp.services._paging import Limit, Offset
 from vntp.services._schemas import RSSB_PATTERN
 from vntp.services.imisanzu.oracle_client import OracleClient
 from vntp.services.imisanzu.services import ContributionLookup, EmployeeService
@@ -18,9 +17,6 @@ from vntp.services.imisanzu.services import ContributionLookup, EmployeeService
 __all__ = ("ContributionController", "EmployeeController")
 
 _RSSB = re.compile(RSSB_PATTERN)
-
-Limit = Annotated[int, Parameter(ge=1, le=1000, description="Page size")]
-Offset = Annotated[int, Parameter(ge=0, le=1_000_000_000, description="Items to skip")]
 
 
 def _check_rssb(value: str) -> str:

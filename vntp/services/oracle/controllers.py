@@ -10,6 +10,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import Parameter
 
 from vntp.services import _schemas as wire
+from vntp.services._paging import Limit, Offset
 from vntp.services._schemas import MATRICULE_PATTERN, PERIOD_PATTERN, RSSB_PATTERN
 from vntp.services.oracle.schemas import (
     ContributionCreate,
@@ -24,9 +25,6 @@ from vntp.services.oracle.services import ContributionService, EmployeeService, 
 __all__ = ("ContributionController", "EmployeeController", "EmployerController")
 
 T = TypeVar("T")
-
-Limit = Annotated[int, Parameter(ge=1, le=1000, description="Page size")]
-Offset = Annotated[int, Parameter(ge=0, le=1_000_000_000, description="Items to skip")]
 
 
 def _page(items: list[Any], total: int, limit: int, offset: int, kind: type[T]) -> wire.Page[T]:

@@ -14,7 +14,7 @@ from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import select
 
-from vntp.services._errors import ClientError, ConflictError, NotFound
+from vntp.services._errors import ClientError, ConflictError, NotFound, sqlstate
 from vntp.services._instruments import contributions_created, employees_created, employers_created
 from vntp.services._paging import page_of
 from vntp.services.oracle.models import Contribution, Employee, Employer
@@ -26,17 +26,6 @@ logger = logging.getLogger(__name__)
 
 _UNIQUE_VIOLATION = "23505"
 _FOREIGN_KEY_VIOLATION = "23503"
-
-
-def sqlstate(exc: BaseException) -> str | None:
-    """The Postgres SQLSTATE behind a wrapped database error, if any."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        code = getattr(seen, "sqlstate", None) or getattr(getattr(seen, "orig", None), "sqlstate", None)
-        if isinstance(code, str):
-            return code
-        seen = seen.__cause__ or seen.__context__
-    return None
 
 
 @contextmanager
