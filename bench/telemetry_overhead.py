@@ -24,7 +24,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests._otlp_sink import OtlpSink
-from tests._services import ServiceProcess, free_port, start_backing
+from tests._services import free_port, oracle_process, start_backing
 
 
 async def _load(url: str, seconds: float, concurrency: int) -> tuple[int, list[float]]:
@@ -60,12 +60,7 @@ def main() -> None:
     rows = []
     try:
         for name, env in variants.items():
-            service = ServiceProcess(
-                "oracle",
-                free_port(),
-                {"DATABASE_URL": backing.postgres.url("oracle"), **env},
-                backing.root / f"{name.replace(' ', '-')}.log",
-            )
+            service = oracle_process(backing, name.replace(" ", "-"), **env)
             service.start()
             try:
                 asyncio.run(_load(service.url, 2.0, args.concurrency))  # warm up

@@ -16,7 +16,7 @@ import httpx
 
 from vntp.runtimes._servers import PostgresCluster, RedisServer
 
-__all__ = ("ServiceProcess", "free_port", "make_state_dir")
+__all__ = ("ServiceProcess", "free_port", "imisanzu_process", "make_state_dir", "oracle_process")
 
 
 def free_port() -> int:
@@ -111,3 +111,20 @@ def start_backing(prefix: str = "vntp-test-") -> Backing:
     redis = RedisServer(root / "redis", free_port())
     redis.start()
     return Backing(root, postgres, redis)
+
+
+def oracle_process(backing: Backing, label: str = "oracle", **env: str) -> ServiceProcess:
+    """oracle on a free port over ``backing``'s database, logging to ``<label>.log``; not started."""
+    return ServiceProcess(
+        "oracle", free_port(), {"DATABASE_URL": backing.postgres.url("oracle"), **env}, backing.root / f"{label}.log"
+    )
+
+
+def imisanzu_process(backing: Backing, oracle: ServiceProcess, label: str = "imisanzu", **env: str) -> ServiceProcess:
+    """imisanzu on a free port over ``backing``'s database and Redis, calling ``oracle``; not started."""
+    wiring = {
+        "DATABASE_URL": backing.postgres.url("imisanzu"),
+        "REDIS_URL": backing.redis.url(),
+        "ORACLE_URL": oracle.url,
+    }
+    return ServiceProcess("imisanzu", free_port(), {**wiring, **env}, backing.root / f"{label}.log")

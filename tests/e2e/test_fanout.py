@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests._backends import Backends, missing_binaries, start_backends
-from tests._services import Backing, ServiceProcess, free_port, start_backing
+from tests._services import Backing, ServiceProcess, imisanzu_process, oracle_process, start_backing
 from vntp.observe import BUSINESS_METRICS
 from vntp.observe._clients import JaegerClient, PrometheusClient, exported_logs
 
@@ -66,30 +66,19 @@ def fanout() -> Iterator[Fanout]:
         "OTEL_BLRP_SCHEDULE_DELAY": "200",
     }
     # One service speaks OTLP over gRPC, the other over HTTP: the collector takes both.
-    oracle = ServiceProcess(
-        "oracle",
-        free_port(),
-        {
-            "DATABASE_URL": backing.postgres.url("oracle"),
-            "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
-            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{backends.otlp_grpc_endpoint}",
-            **common,
-        },
-        backing.root / "oracle.log",
+    oracle = oracle_process(
+        backing,
+        OTEL_EXPORTER_OTLP_PROTOCOL="grpc",
+        OTEL_EXPORTER_OTLP_ENDPOINT=f"http://{backends.otlp_grpc_endpoint}",
+        **common,
     )
     oracle.start()
-    imisanzu = ServiceProcess(
-        "imisanzu",
-        free_port(),
-        {
-            "DATABASE_URL": backing.postgres.url("imisanzu"),
-            "REDIS_URL": backing.redis.url(),
-            "ORACLE_URL": oracle.url,
-            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
-            "OTEL_EXPORTER_OTLP_ENDPOINT": backends.otlp_http_url,
-            **common,
-        },
-        backing.root / "imisanzu.log",
+    imisanzu = imisanzu_process(
+        backing,
+        oracle,
+        OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
+        OTEL_EXPORTER_OTLP_ENDPOINT=backends.otlp_http_url,
+        **common,
     )
     imisanzu.start()
     yield Fanout(backing, backends, oracle, imisanzu)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 import redis as redis_client
 
-from tests._services import Backing, ServiceProcess, free_port, start_backing
+from tests._services import Backing, ServiceProcess, imisanzu_process, oracle_process, start_backing
 from vntp.runtimes._servers import find_postgres_bindir
 
 
@@ -24,12 +24,7 @@ def backing() -> Iterator[Backing]:
 
 @pytest.fixture(scope="session")
 def oracle(backing: Backing) -> Iterator[ServiceProcess]:
-    service = ServiceProcess(
-        "oracle",
-        free_port(),
-        {"DATABASE_URL": backing.postgres.url("oracle"), "OTEL_SDK_DISABLED": "true"},
-        backing.root / "oracle.log",
-    )
+    service = oracle_process(backing, OTEL_SDK_DISABLED="true")
     service.start()
     yield service
     service.stop()
@@ -37,19 +32,7 @@ def oracle(backing: Backing) -> Iterator[ServiceProcess]:
 
 @pytest.fixture(scope="session")
 def imisanzu(backing: Backing, oracle: ServiceProcess) -> Iterator[ServiceProcess]:
-    service = ServiceProcess(
-        "imisanzu",
-        free_port(),
-        {
-            "DATABASE_URL": backing.postgres.url("imisanzu"),
-            "REDIS_URL": backing.redis.url(),
-            "ORACLE_URL": oracle.url,
-            "ORACLE_TIMEOUT": "2",
-            "ORACLE_FAIL_FAST_FOR": "1",
-            "OTEL_SDK_DISABLED": "true",
-        },
-        backing.root / "imisanzu.log",
-    )
+    service = imisanzu_process(backing, oracle, ORACLE_TIMEOUT="2", ORACLE_FAIL_FAST_FOR="1", OTEL_SDK_DISABLED="true")
     service.start()
     yield service
     service.stop()

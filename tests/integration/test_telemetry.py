@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests._otlp_sink import OtlpSink, SinkSpan
-from tests._services import Backing, ServiceProcess, free_port
+from tests._services import Backing, ServiceProcess, free_port, imisanzu_process, oracle_process
 from tests.integration._data import new_employee_with_contributions, unique_rssb
 from vntp.observe import BUSINESS_METRICS, HTTP_METRICS, prometheus_name
 
@@ -46,25 +46,9 @@ def sink() -> Iterator[OtlpSink]:
 
 @pytest.fixture(scope="module")
 def traced(backing: Backing, sink: OtlpSink) -> Iterator[tuple[ServiceProcess, ServiceProcess]]:
-    oracle = ServiceProcess(
-        "oracle",
-        free_port(),
-        {"DATABASE_URL": backing.postgres.url("oracle"), **otel_env(sink.endpoint)},
-        backing.root / "traced-oracle.log",
-    )
+    oracle = oracle_process(backing, "traced-oracle", **otel_env(sink.endpoint))
     oracle.start()
-    imisanzu = ServiceProcess(
-        "imisanzu",
-        free_port(),
-        {
-            "DATABASE_URL": backing.postgres.url("imisanzu"),
-            "REDIS_URL": backing.redis.url(),
-            "ORACLE_URL": oracle.url,
-            "ORACLE_TIMEOUT": "2",
-            **otel_env(sink.endpoint),
-        },
-        backing.root / "traced-imisanzu.log",
-    )
+    imisanzu = imisanzu_process(backing, oracle, "traced-imisanzu", ORACLE_TIMEOUT="2", **otel_env(sink.endpoint))
     imisanzu.start()
     yield oracle, imisanzu
     imisanzu.stop()
@@ -248,12 +232,7 @@ def test_a_log_record_carries_its_request_trace(sink: OtlpSink, traced: tuple[Se
 
 
 def test_a_dead_receiver_slows_nothing_and_exit_stays_prompt(backing: Backing) -> None:
-    service = ServiceProcess(
-        "oracle",
-        free_port(),
-        {"DATABASE_URL": backing.postgres.url("oracle"), **otel_env(f"http://127.0.0.1:{free_port()}")},
-        backing.root / "dead-receiver-oracle.log",
-    )
+    service = oracle_process(backing, "dead-receiver-oracle", **otel_env(f"http://127.0.0.1:{free_port()}"))
     service.start()
     try:
         with httpx.Client(base_url=service.url, timeout=10) as http:
@@ -268,12 +247,7 @@ def test_a_dead_receiver_slows_nothing_and_exit_stays_prompt(backing: Backing) -
 
 
 def test_spans_ended_just_before_sigterm_are_not_lost(backing: Backing, sink: OtlpSink) -> None:
-    service = ServiceProcess(
-        "oracle",
-        free_port(),
-        {"DATABASE_URL": backing.postgres.url("oracle"), **otel_env(sink.endpoint, OTEL_BSP_SCHEDULE_DELAY="60000")},
-        backing.root / "sigterm-oracle.log",
-    )
+    service = oracle_process(backing, "sigterm-oracle", **otel_env(sink.endpoint, OTEL_BSP_SCHEDULE_DELAY="60000"))
     service.start()
     trace_id, _, headers = traceparent()
     assert httpx.get(f"{service.url}/api/v1/employees", headers=headers).status_code == 200
@@ -285,12 +259,7 @@ def test_spans_ended_just_before_sigterm_are_not_lost(backing: Backing, sink: Ot
 
 
 def test_every_forked_worker_exports(backing: Backing, sink: OtlpSink) -> None:
-    service = ServiceProcess(
-        "oracle",
-        free_port(),
-        {"DATABASE_URL": backing.postgres.url("oracle"), "WORKERS": "2", **otel_env(sink.endpoint)},
-        backing.root / "workers-oracle.log",
-    )
+    service = oracle_process(backing, "workers-oracle", WORKERS="2", **otel_env(sink.endpoint))
     service.start()
     try:
         marker = secrets.token_hex(4)
