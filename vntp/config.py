@@ -37,6 +37,7 @@ __all__ = (
     "ConfigError",
     "Settings",
     "get_settings",
+    "image_env_var",
     "override_key",
     "port_env_var",
 )
@@ -65,6 +66,11 @@ def override_key(component: str, port: str | None = None) -> str:
     """
     parts = [component] if port is None else [component, port]
     return "_".join(re.sub(r"[^A-Za-z0-9]+", "_", part).strip("_").upper() for part in parts)
+
+
+def image_env_var(component: str) -> str:
+    """Return the environment variable that points a component at another image."""
+    return f"VNTP_{override_key(component)}_IMAGE"
 
 
 def port_env_var(component: str, port: str | None = None) -> str:

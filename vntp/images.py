@@ -36,11 +36,10 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vntp import toolchain
+from vntp import __version__, toolchain
 
 if TYPE_CHECKING:
     import docker
@@ -104,13 +103,6 @@ class ImageBuildError(RuntimeError):
         self.log_path = log_path
 
 
-def _package_version() -> str:
-    try:
-        return version("vntp")
-    except PackageNotFoundError:
-        return "dev"
-
-
 @dataclass(frozen=True)
 class StandIn:
     """One stand-in image and how it is made."""
@@ -166,7 +158,7 @@ STAND_INS: tuple[StandIn, ...] = (
     ),
     StandIn(
         "services",
-        f"vntp-local/services:{_package_version()}",
+        f"vntp-local/services:{__version__}",
         ("oracle", "imisanzu"),
         base="python",
         description="oracle and imisanzu from stack/Dockerfile",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -16,6 +15,7 @@ import psutil
 import pytest
 from typer.testing import CliRunner
 
+from tests._services import free_port
 from vntp.cli import app
 from vntp.config import Settings, get_settings
 from vntp.runtimes import ComponentStatus, LocalRuntime, ProgressEvent
@@ -23,12 +23,6 @@ from vntp.runtimes import ComponentStatus, LocalRuntime, ProgressEvent
 pytestmark = pytest.mark.integration
 
 BACKING = ["postgres-imisanzu", "postgres-oracle", "redis"]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _processes_under(root: Path) -> list[psutil.Process]:
@@ -65,7 +59,7 @@ def state_dir() -> Iterator[Path]:
 
 @pytest.fixture
 def runtime(state_dir: Path) -> Iterator[LocalRuntime]:
-    ports = {name: _free_port() for name in BACKING}
+    ports = {name: free_port() for name in BACKING}
     settings = Settings(state_dir=state_dir, stack="itest", ports=ports)
     local = LocalRuntime(settings)
     yield local
@@ -161,7 +155,7 @@ def test_down_never_signals_a_process_that_is_not_the_recorded_one(runtime: Loca
 
 
 def test_the_command_line_drives_the_same_runtime(state_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    env = {"VNTP_STATE_DIR": str(state_dir), "VNTP_STACK": "itest-cli", "VNTP_REDIS_PORT": str(_free_port())}
+    env = {"VNTP_STATE_DIR": str(state_dir), "VNTP_STACK": "itest-cli", "VNTP_REDIS_PORT": str(free_port())}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import psutil
 
-from vntp.config import PROFILES, Settings, override_key
+from vntp.config import PROFILES, Settings, image_env_var
 from vntp.runtimes._base import (
     ComponentStartError,
     ComponentStats,
@@ -140,10 +140,6 @@ def _connect(timeout: float) -> docker.DockerClient:
         raise RuntimeUnavailableError(msg) from exc
     client.api.timeout = _CLIENT_TIMEOUT
     return client
-
-
-def _image_env_var(component: str) -> str:
-    return f"VNTP_{override_key(component)}_IMAGE"
 
 
 def _started_at(value: object) -> float | None:
@@ -299,7 +295,7 @@ class DockerRuntime(Runtime):
                         f"The image {component.image!r} of {component.name} is not on this engine, "
                         f"and {dockerfile} to build it does not exist.",
                         f"Run vntp from a checkout of the project, or point it at a built image with "
-                        f"{_image_env_var(component.name)}=<image>.",
+                        f"{image_env_var(component.name)}=<image>.",
                         kind="file",
                     )
                 )
@@ -357,7 +353,7 @@ class DockerRuntime(Runtime):
                         f"The image {component.image!r} of {component.name} is not on this engine and could not "
                         f"be {how} ({str(reason).strip()[:300]}).",
                         f"Get it onto the engine yourself, or point {component.name} at another image with "
-                        f"{_image_env_var(component.name)}=<image> (or 'images:' in vntp.yaml).",
+                        f"{image_env_var(component.name)}=<image> (or 'images:' in vntp.yaml).",
                         kind="image",
                     )
                 )

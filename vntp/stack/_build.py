@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from importlib.metadata import PackageNotFoundError, version
 
+from vntp import __version__
 from vntp.config import Settings, override_key, port_env_var
 from vntp.stack._model import (
     Build,
@@ -44,13 +44,6 @@ _PG_USER = "vntp"
 _PG_PASSWORD = "vntp"  # noqa: S105
 
 
-def _package_version() -> str:
-    try:
-        return version("vntp")
-    except PackageNotFoundError:
-        return "dev"
-
-
 class _Wiring:
     """Resolves ports and images against the overrides, and addresses as a container or a local process sees them."""
 
@@ -79,7 +72,7 @@ class _Wiring:
         if key in self.settings.images:
             self.used.add(key)
             return self.settings.images[key]
-        return DEFAULT_IMAGES[component].format(version=_package_version())
+        return DEFAULT_IMAGES[component].format(version=__version__)
 
     def container(self, component: str, name: str) -> str:
         """``host:port`` of a component's port inside the container network."""
