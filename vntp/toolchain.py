@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = (
+    "BUILD_COMMAND",
     "COLLECTOR_VERSION",
     "CONFMAP_VERSION",
     "JAEGER_VERSION",
@@ -127,6 +128,9 @@ class Tool:
             return [src / "go.mod", src / "go.sum"]
         return [src]
 
+
+BUILD_COMMAND = "python -m vntp.toolchain build"
+"""What builds the binaries, for error messages."""
 
 TOOLS: dict[str, Tool] = {
     tool.name: tool

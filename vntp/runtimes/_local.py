@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 import psutil
 
+from vntp import toolchain
 from vntp.config import Settings
 from vntp.runtimes._base import (
     ComponentStartError,
@@ -60,10 +61,9 @@ __all__ = ("LocalRuntime",)
 
 logger = logging.getLogger(__name__)
 
-BUILD_COMMAND = "python -m vntp.toolchain build"
+BUILD_COMMAND = toolchain.BUILD_COMMAND
 """The command that builds the collector, Prometheus and Jaeger binaries."""
 
-_TOOLS = frozenset({"otelcol-vntp", "jaeger", "prometheus"})
 _STOP_TIMEOUT = 10.0
 _LOG_TAIL_LINES = 20
 
@@ -147,11 +147,7 @@ def _resolve_program(program: str) -> Path | None:
     """Find the executable of a :class:`~vntp.stack.LocalCommand` program, or None."""
     if program == "python":
         return Path(sys.executable)
-    if program in _TOOLS:
-        try:
-            from vntp import toolchain  # imported on use: the runtime works without it
-        except ImportError:
-            return None
+    if program in toolchain.TOOLS:
         return toolchain.find(program)
     found = shutil.which(program)
     return Path(found) if found else None
@@ -334,7 +330,7 @@ class LocalRuntime(Runtime):
             elif _resolve_program(local.program) is None:
                 fix = (
                     f"Build it with '{BUILD_COMMAND}'."
-                    if local.program in _TOOLS
+                    if local.program in toolchain.TOOLS
                     else "Install it or put its directory on PATH."
                 )
                 problems.append(
@@ -453,7 +449,7 @@ class LocalRuntime(Runtime):
 
         program = _resolve_program(local.program)
         if program is None:
-            fix = f"build it with '{BUILD_COMMAND}'" if local.program in _TOOLS else "install it"
+            fix = f"build it with '{BUILD_COMMAND}'" if local.program in toolchain.TOOLS else "install it"
             raise ComponentStartError(component.name, f"needs {local.program!r}, which was not found; {fix}")
         self._render_configs(stack, component)
         data.mkdir(mode=0o755, parents=True, exist_ok=True)
