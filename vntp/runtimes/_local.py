@@ -54,6 +54,7 @@ from vntp.runtimes._servers import (
     PostgresCluster,
     RedisServer,
     find_postgres_bindir,
+    find_redis_server,
 )
 from vntp.stack import Component, Stack
 
@@ -319,7 +320,9 @@ class LocalRuntime(Runtime):
                     kind: Literal["binary", "permission"] = "binary" if "not found" in str(exc) else "permission"
                     problems.append(Problem(component.name, f"{component.name}: {exc}", "", kind=kind))
             elif local.kind == "redis":
-                if shutil.which("redis-server") is None:
+                try:
+                    find_redis_server()
+                except LocalServerError:
                     problems.append(
                         Problem(
                             component.name,
@@ -444,7 +447,7 @@ class LocalRuntime(Runtime):
             pid = server.pid()
             if pid is None:
                 raise ComponentStartError(component.name, "exited right after starting", log, _tail(log))
-            self._write_record(component.name, pid, [shutil.which("redis-server") or "redis-server"])
+            self._write_record(component.name, pid, [find_redis_server()])
             return
 
         program = _resolve_program(local.program)

@@ -24,6 +24,7 @@ __all__ = (
     "PostgresCluster",
     "RedisServer",
     "find_postgres_bindir",
+    "find_redis_server",
     "port_is_free",
     "wait_for_port",
 )
@@ -54,6 +55,19 @@ def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> 
             return True
         time.sleep(0.1)
     return False
+
+
+def find_redis_server() -> str:
+    """Locate ``redis-server``.
+
+    Raises:
+        LocalServerError: when it is not installed.
+    """
+    binary = shutil.which("redis-server")
+    if binary is None:
+        msg = "redis-server was not found. Install it with 'apt-get install redis-server'."
+        raise LocalServerError(msg)
+    return binary
 
 
 def find_postgres_bindir() -> Path:
@@ -351,10 +365,7 @@ class RedisServer:
         """Start when not running and wait until it accepts connections."""
         if self.pid() is not None:
             return
-        binary = shutil.which("redis-server")
-        if binary is None:
-            msg = "redis-server was not found. Install it with 'apt-get install redis-server'."
-            raise LocalServerError(msg)
+        binary = find_redis_server()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         cmd = [
             binary,
