@@ -17,6 +17,7 @@ from vntp.cli._app import (
     console,
     emit_json,
     errors_handled,
+    fail,
     open_runtime,
     profile_names,
     render_links,
@@ -26,7 +27,7 @@ from vntp.cli._app import (
 if TYPE_CHECKING:
     from vntp.observe._flow import BurstResult, Step
     from vntp.observe._validate import Report
-    from vntp.runtimes import Runtime
+    from vntp.runtimes import ComponentStatus, Runtime
 
 __all__ = ("demo", "register", "validate")
 
@@ -60,13 +61,15 @@ def render_report(report: Report) -> None:
         )
 
 
-def run_validation(rt: Runtime, timeout: float, json_mode: bool) -> Report:
+def run_validation(
+    rt: Runtime, timeout: float, json_mode: bool, statuses: Sequence[ComponentStatus] | None = None
+) -> Report:
     from vntp.observe._validate import validate as check_stack
 
     if json_mode:
-        return check_stack(rt, timeout=timeout)
+        return check_stack(rt, timeout=timeout, statuses=statuses)
     with console().status("Checking the stack and waiting for telemetry in each backend…"):
-        return check_stack(rt, timeout=timeout)
+        return check_stack(rt, timeout=timeout, statuses=statuses)
 
 
 def validate(runtime: RuntimeOption = None, timeout: TimeoutOption = 60.0, json_output: JsonOption = False) -> None:
@@ -74,11 +77,10 @@ def validate(runtime: RuntimeOption = None, timeout: TimeoutOption = 60.0, json_
     with trace ids reached every backend. Exits 0 only when every check holds."""
     with errors_handled(json_output):
         rt = open_runtime(runtime)
-        if not any(s.state == "running" for s in rt.status()):
-            from vntp.cli._app import fail
-
+        statuses = rt.status()
+        if not any(s.state == "running" for s in statuses):
             fail("Nothing is running; start the stack with 'vntp up' first.", json_mode=json_output)
-        report = run_validation(rt, timeout, json_output)
+        report = run_validation(rt, timeout, json_output, statuses)
     if json_output:
         emit_json({**report.to_dict(), "runtime": rt.name})
     else:

@@ -30,12 +30,15 @@ class _Client:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _get(self, path: str, **params: Any) -> Any:
+    def _fetch(self, path: str, **params: Any) -> httpx.Response:
         try:
-            response = self.http.get(path, params=params)
+            return self.http.get(path, params=params)
         except httpx.HTTPError as exc:
             msg = f"{self.base_url}{path} did not answer: {exc}"
             raise BackendError(msg) from exc
+
+    def _get(self, path: str, **params: Any) -> Any:
+        response = self._fetch(path, **params)
         if response.status_code >= 400:
             msg = f"{self.base_url}{path} answered {response.status_code}: {response.text[:200]}"
             raise BackendError(msg)
@@ -74,11 +77,7 @@ class JaegerClient(_Client):
 
     def trace(self, trace_id: str) -> dict[str, Any] | None:
         """One trace by id, or None when Jaeger does not hold it (yet)."""
-        try:
-            response = self.http.get(f"/api/traces/{trace_id}")
-        except httpx.HTTPError as exc:
-            msg = f"{self.base_url} did not answer: {exc}"
-            raise BackendError(msg) from exc
+        response = self._fetch(f"/api/traces/{trace_id}")
         if response.status_code == 404:
             return None
         if response.status_code >= 400:
