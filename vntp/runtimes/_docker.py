@@ -39,8 +39,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import psutil
-
 from vntp.config import PROFILES, Settings, image_env_var
 from vntp.runtimes._base import (
     ComponentStartError,
@@ -55,7 +53,7 @@ from vntp.runtimes._base import (
     RuntimeUnavailableError,
     StackRuntimeError,
 )
-from vntp.runtimes._probes import port_problems, probe
+from vntp.runtimes._probes import memory_problems, missing_file_problems, port_problems, probe
 from vntp.stack import Component, Stack
 from vntp.stack.containers import (
     COMPONENT_LABEL,
@@ -261,20 +259,7 @@ class DockerRuntime(Runtime):
         return port_problems(components, stack.bind_host)
 
     def _check_files(self, stack: Stack, components: list[Component]) -> list[Problem]:
-        problems = []
-        for component in components:
-            for config in component.config_files:
-                source = stack.files_dir / config.source
-                if not source.is_file():
-                    problems.append(
-                        Problem(
-                            component.name,
-                            f"{component.name} mounts {source}, which does not exist.",
-                            "Run vntp from a checkout of the project, or set VNTP_STACK_DIR to its 'stack' folder.",
-                            kind="file",
-                        )
-                    )
-        return problems
+        return missing_file_problems(stack, components, "mounts")
 
     def _check_builds(self, stack: Stack, components: list[Component]) -> list[Problem]:
         from docker.errors import ImageNotFound
@@ -305,18 +290,7 @@ class DockerRuntime(Runtime):
         host = os.environ.get("DOCKER_HOST", "")
         if host and not host.startswith("unix://"):
             return []  # a remote engine's memory is not this host's
-        needed = sum(c.memory_mb for c in components)
-        available = psutil.virtual_memory().available // (1024 * 1024)
-        if needed <= available:
-            return []
-        return [
-            Problem(
-                "*",
-                f"Starting the stack needs about {needed} MiB of memory but only {available} MiB are available.",
-                "Stop other programs, or leave out optional profiles.",
-                kind="memory",
-            )
-        ]
+        return memory_problems(components)
 
     # -- images ----------------------------------------------------------------------------------
 

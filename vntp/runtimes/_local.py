@@ -48,7 +48,7 @@ from vntp.runtimes._base import (
     Runtime,
     StackRuntimeError,
 )
-from vntp.runtimes._probes import port_problems, probe
+from vntp.runtimes._probes import memory_problems, missing_file_problems, port_problems, probe
 from vntp.runtimes._servers import (
     LocalServerError,
     PostgresCluster,
@@ -346,34 +346,10 @@ class LocalRuntime(Runtime):
         return problems
 
     def _check_files(self, stack: Stack, components: list[Component]) -> list[Problem]:
-        problems = []
-        for component in components:
-            for config in component.config_files:
-                source = stack.files_dir / config.source
-                if component.local is not None and not source.is_file():
-                    problems.append(
-                        Problem(
-                            component.name,
-                            f"{component.name} reads {source}, which does not exist.",
-                            "Run vntp from a checkout of the project, or set VNTP_STACK_DIR to its 'stack' folder.",
-                            kind="file",
-                        )
-                    )
-        return problems
+        return missing_file_problems(stack, [c for c in components if c.local is not None], "reads")
 
     def _check_memory(self, components: list[Component]) -> list[Problem]:
-        needed = sum(c.memory_mb for c in components if c.local is not None)
-        available = psutil.virtual_memory().available // (1024 * 1024)
-        if needed <= available:
-            return []
-        return [
-            Problem(
-                "*",
-                f"Starting the stack needs about {needed} MiB of memory but only {available} MiB are available.",
-                "Stop other programs, or leave out optional profiles.",
-                kind="memory",
-            )
-        ]
+        return memory_problems(c for c in components if c.local is not None)
 
     # -- up ------------------------------------------------------------------------------------
 

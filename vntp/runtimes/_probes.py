@@ -15,9 +15,9 @@ import psutil
 
 from vntp.runtimes._base import Problem
 from vntp.runtimes._servers import LocalServerError, find_postgres_bindir, port_is_free
-from vntp.stack import Component
+from vntp.stack import Component, Stack
 
-__all__ = ("port_holders", "port_problems", "probe")
+__all__ = ("memory_problems", "missing_file_problems", "port_holders", "port_problems", "probe")
 
 # Local URLs must never go through a proxy configured for the outside world.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -139,3 +139,34 @@ def port_problems(components: Iterable[Component], host: str) -> list[Problem]:
             )
         )
     return problems
+
+
+def missing_file_problems(stack: Stack, components: Iterable[Component], verb: str) -> list[Problem]:
+    """One problem per config file a component ``verb``s (reads, mounts) that the stack folder lacks."""
+    return [
+        Problem(
+            component.name,
+            f"{component.name} {verb} {stack.files_dir / config.source}, which does not exist.",
+            "Run vntp from a checkout of the project, or set VNTP_STACK_DIR to its 'stack' folder.",
+            kind="file",
+        )
+        for component in components
+        for config in component.config_files
+        if not (stack.files_dir / config.source).is_file()
+    ]
+
+
+def memory_problems(components: Iterable[Component]) -> list[Problem]:
+    """A problem when this host lacks the memory ``components`` need together."""
+    needed = sum(c.memory_mb for c in components)
+    available = psutil.virtual_memory().available // (1024 * 1024)
+    if needed <= available:
+        return []
+    return [
+        Problem(
+            "*",
+            f"Starting the stack needs about {needed} MiB of memory but only {available} MiB are available.",
+            "Stop other programs, or leave out optional profiles.",
+            kind="memory",
+        )
+    ]
