@@ -444,10 +444,13 @@ class DockerRuntime(Runtime):
         for container in existing.values():
             wanted.update(n for n in (container.labels or {}).get(WANTED_LABEL, "").split(",") if n)
         wanted_list = [n for n in stack.names if n in wanted]
-        for component in selected:
-            self._ensure(stack, component, existing.get(component.name), image_ids, network, wanted_list, notify)
-        statuses = {status.name: status for status in self.status()}
-        return [statuses[c.name] for c in selected if c.name in statuses]
+        ensured = {
+            component.name: self._ensure(
+                stack, component, existing.get(component.name), image_ids, network, wanted_list, notify
+            )
+            for component in selected
+        }
+        return [self._status(stack, component, ensured[component.name]) for component in selected]
 
     def _ensure(
         self,
@@ -723,8 +726,7 @@ class DockerRuntime(Runtime):
         image_ids = self._obtain_images(stack, [target], notify)
         network = self._ensure_network(stack)
         wanted = (container.labels or {}).get(WANTED_LABEL, component).split(",") if container else [component]
-        self._ensure(stack, target, container, image_ids, network, wanted, notify)
-        return next(s for s in self.status() if s.name == component)
+        return self._status(stack, target, self._ensure(stack, target, container, image_ids, network, wanted, notify))
 
     # -- status, logs, stats ---------------------------------------------------------------------
 

@@ -375,8 +375,7 @@ class LocalRuntime(Runtime):
             self._write_state(stack.profiles, [n for n in stack.names if n in wanted])
             for component in selected:
                 self._ensure(stack, component, progress)
-        statuses = {status.name: status for status in self.status()}
-        return [statuses[c.name] for c in selected if c.name in statuses]
+        return [self._status(stack, component) for component in selected]
 
     def _ensure(self, stack: Stack, component: Component, progress: ProgressCallback | None) -> None:
         notify = progress or (lambda event: None)
@@ -628,7 +627,7 @@ class LocalRuntime(Runtime):
             raise PreflightError(problems)
         with self._lock():
             self._ensure(stack, target, progress)
-        return next(s for s in self.status() if s.name == component)
+        return self._status(stack, target)
 
     # -- status and logs -----------------------------------------------------------------------
 
