@@ -253,7 +253,18 @@ def _collector(w: _Wiring, signoz: bool) -> Component:
         command=container_args,
         health=HealthCheck(kind="http", port="health", path="/"),
         depends_on=tuple(depends),
-        volumes=(Volume("otel-collector-data", "/var/lib/otelcol"),),
+        # NOTE: the official collector image is built FROM scratch, so it has no /var/lib/otelcol to copy
+        # into a fresh volume: a plain volume there belongs to root and the collector (uid 10001) cannot
+        # create its file export, so it would not start. A tmpfs volume owned by that uid is writable
+        # without running anything as root. What it holds (a debug export, bounded by the exporter's
+        # rotation: 4 files of at most 50 MiB) lasts as long as the container.
+        volumes=(
+            Volume(
+                "otel-collector-data",
+                "/var/lib/otelcol",
+                driver_opts={"type": "tmpfs", "device": "tmpfs", "o": "size=256m,uid=10001,gid=10001"},
+            ),
+        ),
         config_files=tuple(config_files),
         local=LocalCommand(program="otelcol-vntp", args=local_args, environment=local_env),
         memory_mb=256,

@@ -108,6 +108,8 @@ class Volume:
     """Volume name without the stack prefix (``postgres-oracle-data``)."""
     target: str
     """Where it is mounted inside the container."""
+    driver_opts: Mapping[str, str] = field(default_factory=dict)
+    """Options of the ``local`` volume driver, for a volume the image cannot prepare itself."""
 
 
 @dataclass(frozen=True)

@@ -59,16 +59,6 @@ HEALTH_INTERVAL = 5.0
 _USERS = {"postgres": "postgres", "redis": "redis"}
 """Container user by :attr:`~vntp.stack.LocalCommand.kind`, for images that would otherwise start as root."""
 
-# NOTE: the official collector image is built FROM scratch, so it has no /var/lib/otelcol to copy into a
-# fresh volume: a plain volume there belongs to root and the collector (uid 10001) cannot create its
-# file export, so it would not start. A tmpfs volume owned by that uid is writable without running
-# anything as root. What it holds (a debug export, bounded by the exporter's rotation: 4 files of at
-# most 50 MiB) lasts as long as the container.
-_VOLUME_DRIVER_OPTS = {
-    "otel-collector": {"type": "tmpfs", "device": "tmpfs", "o": "size=256m,uid=10001,gid=10001"},
-}
-"""Options of the ``local`` volume driver by component, for volumes the image cannot prepare itself."""
-
 
 def container_name(stack: str, component: str) -> str:
     """The container of ``component`` in stack ``stack``."""
@@ -241,7 +231,7 @@ def container_spec(stack: Stack, component: Component) -> ContainerSpec:
                 volume.name,
                 volume_name(stack.name, volume.name),
                 volume.target,
-                dict(_VOLUME_DRIVER_OPTS.get(component.name, {})),
+                dict(volume.driver_opts),
             )
             for volume in component.volumes
         ),
