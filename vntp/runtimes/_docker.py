@@ -222,19 +222,23 @@ class DockerRuntime(Runtime):
                 found[component] = container
         return found
 
-    def _container(self, component: str) -> Container | None:
-        return self._containers().get(component)
-
     def active_profiles(self) -> tuple[str, ...]:
         """The profiles of the containers that exist; the settings' when there are none."""
         try:
-            containers = self._containers()
+            return self._profiles_of(self._containers())
         except RuntimeUnavailableError:
             return self.settings.profiles
+
+    def _profiles_of(self, containers: Mapping[str, Container]) -> tuple[str, ...]:
         if not containers:
             return self.settings.profiles
         present = {(c.labels or {}).get(PROFILE_LABEL, "core") for c in containers.values()}
         return tuple(profile for profile in PROFILES if profile == "core" or profile in present)
+
+    def _snapshot(self) -> tuple[Stack, dict[str, Container]]:
+        """The stack as its containers say, and those containers, from one listing."""
+        containers = self._containers()
+        return self.stack(self._profiles_of(containers)), containers
 
     # -- preflight -------------------------------------------------------------------------------
 
@@ -653,8 +657,9 @@ class DockerRuntime(Runtime):
         notify(ProgressEvent("*", "purged", f"volumes of stack {self.settings.stack}"))
 
     def _existing(self, component: str, verb: str) -> Container:
-        self.stack().get(component)
-        container = self._container(component)
+        stack, containers = self._snapshot()
+        stack.get(component)  # an unknown name is an error before anything else
+        container = containers.get(component)
         if container is None:
             msg = (
                 f"{component} has no container in stack {self.settings.stack!r}, so it cannot be {verb}; "
@@ -716,9 +721,9 @@ class DockerRuntime(Runtime):
 
     def start_component(self, component: str, progress: ProgressCallback | None = None) -> ComponentStatus:
         notify = progress or (lambda event: None)
-        stack = self.stack()
+        stack, containers = self._snapshot()
         target = stack.get(component)
-        container = self._container(component)
+        container = containers.get(component)
         if container is None or container.status not in ("running", "paused"):
             problems = self._check_ports(stack, [target]) + self._check_files(stack, [target])
             if problems:
@@ -731,8 +736,7 @@ class DockerRuntime(Runtime):
     # -- status, logs, stats ---------------------------------------------------------------------
 
     def status(self) -> list[ComponentStatus]:
-        stack = self.stack()
-        containers = self._containers()
+        stack, containers = self._snapshot()
         if not containers:
             return [self._status(stack, component, None) for component in stack.select()]
         wanted = set(containers)
@@ -772,8 +776,9 @@ class DockerRuntime(Runtime):
         return ComponentStatus(state="dead", started_at=started_at, detail=detail, **common)
 
     def logs(self, component: str, follow: bool = False, lines: int | None = None) -> Iterator[str]:
-        self.stack().get(component)
-        container = self._container(component)
+        stack, containers = self._snapshot()
+        stack.get(component)  # an unknown name is an error before anything else
+        container = containers.get(component)
         if container is None:
             msg = (
                 f"{component} has no container in stack {self.settings.stack!r}, so it has no log; "
@@ -823,11 +828,12 @@ class DockerRuntime(Runtime):
         """Lines of the collector's file export, copied out of its container, rotated backups first."""
         from docker.errors import APIError, NotFound
 
-        component = self.stack().get("otel-collector")
+        stack, containers = self._snapshot()
+        component = stack.get("otel-collector")
         path = component.environment.get("VNTP_TELEMETRY_FILE", "/var/lib/otelcol/telemetry.jsonl")
         folder, _, filename = path.rpartition("/")
         stem = filename.rsplit(".", 1)[0]
-        container = self._container(component.name)
+        container = containers.get(component.name)
         if container is None:
             return
         try:
