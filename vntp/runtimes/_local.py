@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import psutil
 
@@ -315,10 +315,13 @@ class LocalRuntime(Runtime):
             if local.kind == "postgres":
                 try:
                     find_postgres_bindir()
+                except LocalServerError as exc:
+                    problems.append(Problem(component.name, f"{component.name}: {exc}", "", kind="binary"))
+                    continue
+                try:
                     self._cluster(component).check_reachable()
                 except LocalServerError as exc:
-                    kind: Literal["binary", "permission"] = "binary" if "not found" in str(exc) else "permission"
-                    problems.append(Problem(component.name, f"{component.name}: {exc}", "", kind=kind))
+                    problems.append(Problem(component.name, f"{component.name}: {exc}", "", kind="permission"))
             elif local.kind == "redis":
                 try:
                     find_redis_server()

@@ -188,10 +188,6 @@ class PostgresCluster:
         Raises:
             LocalServerError: when no such user exists or a parent directory is closed to it.
         """
-        self._check_reachable()
-
-    def _check_reachable(self) -> None:
-        """As root, make sure the unprivileged user can reach the data directory."""
         if os.geteuid() != 0:
             return
         entry = pwd.getpwnam(self._service_user())
@@ -226,7 +222,7 @@ class PostgresCluster:
         if self.initialised:
             return
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        self._check_reachable()
+        self.check_reachable()
         self.data_dir.mkdir(mode=0o700, exist_ok=True)
         self._chown(self.data_dir)
         log = self.log_path
